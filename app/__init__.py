@@ -1,0 +1,89 @@
+"""Journey: the events and productivity benchmark of a manufacturing productivity programme."""
+
+import logging
+from pathlib import Path
+
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from app.extensions import csrf, db, limiter, login_manager, migrate
+
+
+def create_app(config_class=None) -> Flask:
+    if config_class is None:
+        from config import config_from_env
+
+        config_class = config_from_env()
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.from_object(config_class() if isinstance(config_class, type) else config_class)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config.get("PROXY_COUNT"):
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_prefix=n)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+
+    from app import models  # noqa: F401  (registers every table)
+
+    _register_blueprints(app)
+
+    from app.errors import register_error_handlers
+    from app.templating import register_template_helpers
+
+    register_error_handlers(app)
+    register_template_helpers(app)
+
+    from app.cli import register_cli
+
+    register_cli(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    from app.auth.routes import bp as auth_bp
+    from app.benchmark.routes import bp as benchmark_bp
+    from app.checkin.routes import bp as checkin_bp
+    from app.events.agenda_routes import bp as agenda_bp
+    from app.events.routes import bp as events_bp
+    from app.events.speaker_routes import bp as speakers_bp
+    from app.feeds.routes import bp as feeds_bp
+    from app.health import bp as health_bp
+    from app.organiser.routes import bp as organiser_bp
+    from app.payments.routes import bp as payments_bp
+    from app.registration.routes import bp as registration_bp
+
+    for bp in (
+        health_bp,
+        auth_bp,
+        events_bp,
+        agenda_bp,
+        speakers_bp,
+        benchmark_bp,
+        registration_bp,
+        payments_bp,
+        checkin_bp,
+        feeds_bp,
+        organiser_bp,
+    ):
+        app.register_blueprint(bp)
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite: enforce foreign keys, let readers and a writer work together, wait for locks."""
+    module = type(dbapi_connection).__module__
+    if "sqlite" not in module:
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")  # in-memory databases answer "memory"; fine
+    cursor.close()

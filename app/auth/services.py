@@ -1,0 +1,118 @@
+"""Accounts: creating users, finding or creating their organisation, password resets."""
+
+from __future__ import annotations
+
+import re
+
+from flask import current_app, render_template, url_for
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy import func, select
+
+from app import mail
+from app.auth.models import Organisation, Role, User
+from app.extensions import db
+
+
+class AccountError(ValueError):
+    """A request about an account that cannot be carried out; the message is for the user."""
+
+
+def find_user_by_email(email: str) -> User | None:
+    return db.session.execute(
+        select(User).where(User.email == User.normalise_email(email))
+    ).scalar_one_or_none()
+
+
+def create_user(
+    email: str,
+    name: str,
+    password: str,
+    role: str = Role.DELEGATE,
+    organisation: Organisation | None = None,
+) -> User:
+    if role not in set(Role):
+        raise AccountError(f"Unknown role {role!r}.")
+    if find_user_by_email(email) is not None:
+        raise AccountError("An account with that email address already exists.")
+    user = User(email=User.normalise_email(email), name=name.strip(), role=role)
+    user.set_password(password)
+    user.organisation = organisation
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def normalise_company_number(number: str | None) -> str | None:
+    if not number:
+        return None
+    number = re.sub(r"\s+", "", number).upper()
+    if not re.fullmatch(r"(\d{8}|[A-Z]{2}\d{6}|\d{6,7})", number):
+        raise AccountError("A Companies House number is 8 characters, e.g. 01234567 or SC123456.")
+    return number.zfill(8) if number.isdigit() else number
+
+
+def find_or_create_organisation(
+    name: str, companies_house_number: str | None = None
+) -> Organisation:
+    """Match on Companies House number, else on the exact name (ignoring case and spaces)."""
+    number = normalise_company_number(companies_house_number)
+    name = " ".join(name.split())
+    if not name:
+        raise AccountError("Enter your business name.")
+    if number:
+        org = db.session.execute(
+            select(Organisation).where(Organisation.companies_house_number == number)
+        ).scalar_one_or_none()
+        if org:
+            return org
+    org = db.session.execute(
+        select(Organisation).where(func.lower(Organisation.name) == name.lower()).limit(1)
+    ).scalar_one_or_none()
+    if org:
+        if number and not org.companies_house_number:
+            org.companies_house_number = number
+        return org
+    org = Organisation(name=name, companies_house_number=number)
+    db.session.add(org)
+    db.session.flush()
+    return org
+
+
+def _reset_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="password-reset")
+
+
+def make_reset_token(user: User) -> str:
+    # The hash fragment makes a token single-use: it stops matching once the password changes.
+    return _reset_serializer().dumps({"uid": user.id, "ph": user.password_hash[-12:]})
+
+
+def user_for_reset_token(token: str) -> User:
+    try:
+        data = _reset_serializer().loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except SignatureExpired as exc:
+        raise AccountError("That reset link has expired. Ask for a new one.") from exc
+    except BadSignature as exc:
+        raise AccountError("That reset link is not valid. Ask for a new one.") from exc
+    user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
+    if user is None or user.password_hash[-12:] != data.get("ph"):
+        raise AccountError("That reset link has already been used. Ask for a new one.")
+    return user
+
+
+def send_password_reset(user: User) -> None:
+    link = current_app.config["BASE_URL"] + url_for(
+        "auth.reset_password", token=make_reset_token(user)
+    )
+    minutes = current_app.config["PASSWORD_RESET_MAX_AGE"] // 60
+    ctx = {"user": user, "link": link, "minutes": minutes}
+    mail.send(
+        mail.build_message(
+            user.email,
+            "Reset your Productivity Journey password",
+            render_template("auth/email/reset.txt", **ctx),
+            render_template("auth/email/reset.html", **ctx),
+        )
+    )

@@ -1,0 +1,65 @@
+"""Error pages in the site's style, and JSON errors for API callers. Never a bare 500."""
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+from app.extensions import db
+
+_TITLES = {
+    400: "That request could not be understood",
+    401: "Please sign in",
+    403: "You do not have access to this page",
+    404: "Page not found",
+    405: "Method not allowed",
+    413: "That upload is too large",
+    429: "Too many requests",
+    500: "Something went wrong",
+}
+
+
+def wants_json() -> bool:
+    if request.path.startswith(("/api/", "/payments/stripe/")):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_response(code: int, message: str):
+    if wants_json():
+        return jsonify(error=_TITLES.get(code, "Error"), message=message), code
+    return (
+        render_template("errors/error.html", code=code, title=_TITLES.get(code, "Error"),
+                        message=message),
+        code,
+    )  # fmt: skip
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_response(
+            400, "Your form expired or was sent without its security token. Please try again."
+        )
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code is None or exc.code < 400:
+            return exc
+        message = exc.description or ""
+        if exc.code == 429:
+            message = "Too many attempts. Please wait a moment and try again."
+        return error_response(exc.code, message)
+
+    @app.errorhandler(Exception)
+    def unhandled(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return http_error(exc)
+        db.session.rollback()
+        app.logger.exception("Unhandled error on %s %s", request.method, request.path)
+        if app.testing and app.config.get("PROPAGATE_UNHANDLED", True):
+            raise exc
+        return error_response(500, InternalServerError.description)

@@ -1,0 +1,41 @@
+"""Imports every model so that metadata (and Alembic autogenerate) sees the whole schema."""
+
+from app.auth.models import Organisation, Role, User
+from app.benchmark.models import BenchmarkResponse
+from app.checkin.models import CheckIn, EventStaff, ScanLog
+from app.events.models import (
+    AgendaSession,
+    Event,
+    Room,
+    SessionSpeaker,
+    SessionStar,
+    Speaker,
+    TicketType,
+    Venue,
+)
+from app.payments.models import Payment, StripeEvent
+from app.registration.models import EmailLog, Registration, RegistrationLog, SessionBooking
+
+__all__ = [
+    "AgendaSession",
+    "BenchmarkResponse",
+    "CheckIn",
+    "EmailLog",
+    "Event",
+    "EventStaff",
+    "Organisation",
+    "Payment",
+    "Registration",
+    "RegistrationLog",
+    "Role",
+    "Room",
+    "ScanLog",
+    "SessionBooking",
+    "SessionSpeaker",
+    "SessionStar",
+    "Speaker",
+    "StripeEvent",
+    "TicketType",
+    "User",
+    "Venue",
+]

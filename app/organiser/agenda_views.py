@@ -1,0 +1,1 @@
+"""Organiser views (agenda_views)."""

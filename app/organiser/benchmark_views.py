@@ -1,0 +1,1 @@
+"""Organiser views (benchmark_views)."""

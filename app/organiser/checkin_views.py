@@ -1,0 +1,1 @@
+"""Organiser views (checkin_views)."""

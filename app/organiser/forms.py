@@ -1,0 +1,91 @@
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    DecimalField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+
+from app.events.models import EventKind
+from app.pillars import PILLARS
+
+DT_FORMAT = "%Y-%m-%dT%H:%M"
+KIND_LABELS = {
+    EventKind.CONFERENCE: "Conference",
+    EventKind.WORKSHOP: "Workshop",
+    EventKind.SITE_VISIT: "Site visit",
+}
+
+
+class EventForm(FlaskForm):
+    title = StringField("Title", validators=[DataRequired(), Length(max=200)])
+    slug = StringField(
+        "Web address",
+        validators=[
+            Optional(),
+            Length(max=80),
+            Regexp(r"^[a-z0-9-]+$", message="Use a-z, 0-9, -."),
+        ],
+        description="The part after /events/. Leave empty to make one from the title.",
+    )
+    kind = SelectField("Kind", choices=[(k.value, label) for k, label in KIND_LABELS.items()])
+    summary = StringField("One-line summary", validators=[Optional(), Length(max=300)])
+    description = TextAreaField(
+        "Description", validators=[Optional(), Length(max=20000)], description="Markdown.",
+        render_kw={"rows": 8},
+    )  # fmt: skip
+    venue_id = SelectField("Venue", coerce=int, validators=[Optional()])
+    starts_at = DateTimeLocalField(
+        "Starts (UK time)", format=DT_FORMAT, validators=[DataRequired()]
+    )
+    ends_at = DateTimeLocalField("Ends (UK time)", format=DT_FORMAT, validators=[DataRequired()])
+    capacity = IntegerField(
+        "Capacity", validators=[Optional(), NumberRange(min=1, max=100000)],
+        description="Places in total. Empty for no limit.",
+    )  # fmt: skip
+    registration_opens_at = DateTimeLocalField(
+        "Registration opens", format=DT_FORMAT, validators=[Optional()]
+    )
+    registration_closes_at = DateTimeLocalField(
+        "Registration closes", format=DT_FORMAT, validators=[Optional()]
+    )
+    requires_benchmark = BooleanField("Delegates' businesses must complete the benchmark")
+    host_organisation_id = SelectField("Host business (site visits)", coerce=int)
+    pillars = SelectMultipleField("Themes (benchmark pillars)", choices=list(PILLARS.items()))
+
+    def validate_ends_at(self, field):
+        if self.starts_at.data and field.data and field.data <= self.starts_at.data:
+            raise ValidationError("The event must end after it starts.")
+
+
+class VenueForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=200)])
+    address = TextAreaField("Address", validators=[Optional(), Length(max=1000)])
+    postcode = StringField("Postcode", validators=[Optional(), Length(max=10)])
+
+
+class RoomForm(FlaskForm):
+    name = StringField("Room name", validators=[DataRequired(), Length(max=120)])
+    capacity = IntegerField("Seats", validators=[Optional(), NumberRange(min=1, max=100000)])
+
+
+class TicketTypeForm(FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    description = TextAreaField("Description", validators=[Optional(), Length(max=2000)])
+    price = DecimalField(
+        "Price (£)", places=2, default=0, validators=[Optional(), NumberRange(min=0, max=10000)],
+        description="0 for a free ticket.",
+    )  # fmt: skip
+    capacity = IntegerField("Capacity", validators=[Optional(), NumberRange(min=1, max=100000)])
+    sales_start = DateTimeLocalField("Sales start", format=DT_FORMAT, validators=[Optional()])
+    sales_end = DateTimeLocalField("Sales end", format=DT_FORMAT, validators=[Optional()])
+    hidden = BooleanField("Hidden (only organisers can issue it)")
+
+
+class StatusForm(FlaskForm):
+    """A button-only form: the CSRF token is its only field."""

@@ -1,0 +1,16 @@
+"""Links on the organiser screens. A link shows only once its view exists."""
+
+# (endpoint, label, key) in the organiser menu.
+NAV = [
+    ("organiser.speakers", "Speakers", "speakers"),
+    ("organiser.benchmark_overview", "Benchmark", "benchmark"),
+]
+
+# (endpoint taking event_id, label) on an event's overview page.
+EVENT_LINKS = [
+    ("organiser.agenda_builder", "Agenda builder"),
+    ("organiser.registrations", "Registrations"),
+    ("organiser.door_staff", "Door staff"),
+    ("organiser.checkin_live", "Live check-in"),
+    ("organiser.attendance_report", "Attendance report"),
+]

@@ -1,0 +1,1 @@
+"""Organiser views (registrations_views)."""

@@ -1,0 +1,12 @@
+"""Collects the organiser views; each area keeps its own module."""
+
+from app.organiser import (  # noqa: F401  (each module adds its views to bp)
+    agenda_views,
+    benchmark_views,
+    bp,
+    checkin_views,
+    events_views,
+    registrations_views,
+)
+
+__all__ = ["bp"]

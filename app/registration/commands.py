@@ -1,0 +1,3 @@
+"""Registration commands (run from cron or as a loop)."""
+
+COMMANDS: list = []

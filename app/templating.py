@@ -1,0 +1,49 @@
+"""Jinja filters and globals shared by every template."""
+
+from datetime import datetime
+
+from flask import Flask
+
+from app.markup import render_markdown
+from app.pillars import pillar_title
+from app.timeutil import LONDON, to_local
+
+
+def format_local(value: datetime | None, fmt: str = "%a %-d %b %Y, %H:%M", tz: str = LONDON) -> str:
+    if value is None:
+        return ""
+    return to_local(value, tz).strftime(fmt)
+
+
+def format_pence(pence: int | None, currency: str = "GBP") -> str:
+    if not pence:
+        return "Free"
+    symbol = "£" if currency == "GBP" else f"{currency} "
+    return f"{symbol}{pence / 100:,.2f}"
+
+
+def date_range(starts: datetime, ends: datetime, tz: str = LONDON) -> str:
+    """'Tue 15 Sep 2026, 09:00–17:00' or, across days, '15 Sep 2026 09:00 – 16 Sep 2026 17:00'."""
+    s, e = to_local(starts, tz), to_local(ends, tz)
+    if s.date() == e.date():
+        return f"{s:%a %-d %b %Y}, {s:%H:%M}–{e:%H:%M}"
+    return f"{s:%a %-d %b %Y %H:%M} – {e:%a %-d %b %Y %H:%M}"
+
+
+def register_template_helpers(app: Flask) -> None:
+    from app.organiser import links
+
+    @app.context_processor
+    def organiser_links() -> dict:
+        existing = app.view_functions
+        return {
+            "organiser_nav_extra": [n for n in links.NAV if n[0] in existing],
+            "organiser_event_links": [n for n in links.EVENT_LINKS if n[0] in existing],
+        }
+
+    app.jinja_env.filters["local"] = format_local
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["money"] = format_pence
+    app.jinja_env.filters["pillar"] = pillar_title
+    app.jinja_env.globals["date_range"] = date_range
+    app.jinja_env.globals["stripe_enabled"] = lambda: bool(app.config.get("STRIPE_SECRET_KEY"))

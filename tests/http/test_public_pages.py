@@ -1,0 +1,61 @@
+from datetime import datetime
+
+from app.extensions import db
+from app.timeutil import to_utc
+from tests.factories import make_event
+
+
+def test_home_groups_upcoming_published_events(client):
+    make_event(title="Annual Conference")
+    make_event(title="Lean Workshop", kind="workshop")
+    make_event(title="Factory Visit", kind="site_visit")
+    make_event(title="Secret Draft", status="draft")
+    db.session.commit()
+    html = client.get("/").get_data(as_text=True)
+    assert html.index("Conference") < html.index("Annual Conference")
+    assert html.index("Workshops") < html.index("Lean Workshop") < html.index("Site visits")
+    assert html.index("Site visits") < html.index("Factory Visit")
+    assert "Secret Draft" not in html
+
+
+def test_event_page_shows_london_times_and_sanitised_markdown(client):
+    event = make_event(
+        title="Summer Conference",
+        description="**Bold plan** <script>alert('x')</script> [link](javascript:alert(1))",
+    )
+    event.starts_at = to_utc(datetime(2031, 7, 1, 9, 30))
+    event.ends_at = to_utc(datetime(2031, 7, 1, 17, 0))
+    db.session.commit()
+    assert event.starts_at.hour == 8  # stored as UTC (BST is UTC+1)
+    html = client.get(f"/events/{event.slug}").get_data(as_text=True)
+    assert "Tue 1 Jul 2031, 09:30–17:00" in html
+    assert "<strong>Bold plan</strong>" in html
+    assert "<script>" not in html
+    assert "javascript:" not in html
+    assert event.venue.name in html
+
+
+def test_draft_and_unknown_events_are_404(client):
+    draft = make_event(status="draft")
+    db.session.commit()
+    assert client.get(f"/events/{draft.slug}").status_code == 404
+    missing = client.get("/events/no-such-event")
+    assert missing.status_code == 404
+    assert "Page not found" in missing.get_data(as_text=True)
+
+
+def test_every_page_carries_the_csrf_meta_tag(client):
+    html = client.get("/").get_data(as_text=True)
+    assert '<meta name="csrf-token" content="' in html
+
+
+def test_healthz_reports_the_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.get_json() == {"status": "ok", "database": "ok"}
+
+
+def test_unknown_api_path_gets_json_404(client):
+    response = client.get("/api/nothing-here")
+    assert response.status_code == 404
+    assert response.get_json()["error"] == "Page not found"

@@ -6,7 +6,7 @@ import click
 from flask import Flask
 from sqlalchemy import select
 
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.auth.services import AccountError, create_user
 from app.extensions import db
 
@@ -23,13 +23,15 @@ def seed_demo_command(if_empty: bool) -> None:
 
     if if_empty and db.session.execute(select(Event.id).limit(1)).first() is not None:
         click.echo("Database already has events; demo data not loaded.")
-        return
-    loaded = seed_demo()
-    db.session.commit()
-    click.echo("Demo programme loaded." if loaded else "Demo programme already loaded.")
-    click.echo("Demo logins (for trying Journey out only):")
-    for email, password, role in DEMO_LOGINS:
-        click.echo(f"  {email:<24} {password:<10} {role}")
+        loaded = False
+    else:
+        loaded = seed_demo()
+        db.session.commit()
+        click.echo("Demo programme loaded." if loaded else "Demo programme already loaded.")
+    if loaded or db.session.execute(select(User.id).where(User.email == DEMO_LOGINS[0][0])).first():
+        click.echo("Demo logins (for trying Journey out only):")
+        for email, password, role in DEMO_LOGINS:
+            click.echo(f"  {email:<24} {password:<10} {role}")
 
 
 @click.command("create-user")

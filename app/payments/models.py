@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, ForeignKey, String
+from sqlalchemy import DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -22,9 +22,14 @@ class Payment(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="GBP")
     status: Mapped[str] = mapped_column(String(20), default="open")  # open|paid|expired|refunded
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Stripe's hosted page for this attempt, reused while the session is open.
+    checkout_url: Mapped[str | None] = mapped_column(Text)
     paid_at: Mapped[datetime | None] = mapped_column(DateTime)
     refunded_at: Mapped[datetime | None] = mapped_column(DateTime)
     refund_id: Mapped[str | None] = mapped_column(String(255))
+    refunded_pence: Mapped[int] = mapped_column(default=0)
+    # Why a webhook or a return was not accepted (amount mismatch, late payment...).
+    note: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = created_at_column()
 
     registration = relationship("Registration")
@@ -36,5 +41,7 @@ class StripeEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     stripe_event_id: Mapped[str] = mapped_column(String(255), unique=True)
     type: Mapped[str] = mapped_column(String(80))
+    object_id: Mapped[str | None] = mapped_column(String(255))
+    payment_id: Mapped[int | None] = mapped_column(ForeignKey("payment.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(200), default="")
     created_at: Mapped[datetime] = created_at_column()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001_initial
 Revises:
-Create Date: 2026-11-22 03:34:07.799218
+Create Date: 2026-11-22 03:40:30.990365
 
 """
 
@@ -32,27 +32,12 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_organisation")),
         sa.UniqueConstraint(
-            "companies_house_number",
-            name=op.f("uq_organisation_companies_house_number"),
+            "companies_house_number", name=op.f("uq_organisation_companies_house_number")
         ),
     )
     with op.batch_alter_table("organisation", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_organisation_name"), ["name"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_organisation_name"), ["name"], unique=False)
 
-    op.create_table(
-        "stripe_event",
-        sa.Column("id", sa.Integer(), nullable=False),
-        sa.Column("stripe_event_id", sa.String(length=255), nullable=False),
-        sa.Column("type", sa.String(length=80), nullable=False),
-        sa.Column("outcome", sa.String(length=200), nullable=False),
-        sa.Column("created_at", sa.DateTime(), nullable=False),
-        sa.PrimaryKeyConstraint("id", name=op.f("pk_stripe_event")),
-        sa.UniqueConstraint(
-            "stripe_event_id", name=op.f("uq_stripe_event_stripe_event_id")
-        ),
-    )
     op.create_table(
         "venue",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -90,17 +75,13 @@ def upgrade():
             ["organisation.id"],
             name=op.f("fk_event_host_organisation_id_organisation"),
         ),
-        sa.ForeignKeyConstraint(
-            ["venue_id"], ["venue.id"], name=op.f("fk_event_venue_id_venue")
-        ),
+        sa.ForeignKeyConstraint(["venue_id"], ["venue.id"], name=op.f("fk_event_venue_id_venue")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_event")),
         sa.UniqueConstraint("slug", name=op.f("uq_event_slug")),
     )
     with op.batch_alter_table("event", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_event_status"), ["status"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_event_venue_id"), ["venue_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_event_venue_id"), ["venue_id"], unique=False)
 
     op.create_table(
         "room",
@@ -109,16 +90,12 @@ def upgrade():
         sa.Column("name", sa.String(length=120), nullable=False),
         sa.Column("capacity", sa.Integer(), nullable=True),
         sa.Column("position", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["venue_id"], ["venue.id"], name=op.f("fk_room_venue_id_venue")
-        ),
+        sa.ForeignKeyConstraint(["venue_id"], ["venue.id"], name=op.f("fk_room_venue_id_venue")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_room")),
         sa.UniqueConstraint("venue_id", "name", name=op.f("uq_room_venue_id_name")),
     )
     with op.batch_alter_table("room", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_room_venue_id"), ["venue_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_room_venue_id"), ["venue_id"], unique=False)
 
     op.create_table(
         "user",
@@ -178,12 +155,8 @@ def upgrade():
         sa.UniqueConstraint("uid", name=op.f("uq_agenda_session_uid")),
     )
     with op.batch_alter_table("agenda_session", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_agenda_session_event_id"), ["event_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_agenda_session_room_id"), ["room_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_agenda_session_event_id"), ["event_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_agenda_session_room_id"), ["room_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_agenda_session_starts_at"), ["starts_at"], unique=False
         )
@@ -221,22 +194,14 @@ def upgrade():
     )
     with op.batch_alter_table("benchmark_response", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_benchmark_response_organisation_id"),
-            ["organisation_id"],
-            unique=False,
+            batch_op.f("ix_benchmark_response_organisation_id"), ["organisation_id"], unique=False
+        )
+        batch_op.create_index(batch_op.f("ix_benchmark_response_status"), ["status"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_benchmark_response_submitted_at"), ["submitted_at"], unique=False
         )
         batch_op.create_index(
-            batch_op.f("ix_benchmark_response_status"), ["status"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_benchmark_response_submitted_at"),
-            ["submitted_at"],
-            unique=False,
-        )
-        batch_op.create_index(
-            batch_op.f("ix_benchmark_response_submitted_by_id"),
-            ["submitted_by_id"],
-            unique=False,
+            batch_op.f("ix_benchmark_response_submitted_by_id"), ["submitted_by_id"], unique=False
         )
 
     op.create_table(
@@ -247,9 +212,7 @@ def upgrade():
         sa.ForeignKeyConstraint(
             ["event_id"], ["event.id"], name=op.f("fk_event_staff_event_id_event")
         ),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["user.id"], name=op.f("fk_event_staff_user_id_user")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_event_staff_user_id_user")),
         sa.PrimaryKeyConstraint("event_id", "user_id", name=op.f("pk_event_staff")),
     )
     op.create_table(
@@ -266,9 +229,7 @@ def upgrade():
         sa.Column("user_id", sa.Integer(), nullable=True),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
-        sa.ForeignKeyConstraint(
-            ["user_id"], ["user.id"], name=op.f("fk_speaker_user_id_user")
-        ),
+        sa.ForeignKeyConstraint(["user_id"], ["user.id"], name=op.f("fk_speaker_user_id_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_speaker")),
         sa.UniqueConstraint("slug", name=op.f("uq_speaker_slug")),
         sa.UniqueConstraint("user_id", name=op.f("uq_speaker_user_id")),
@@ -293,9 +254,7 @@ def upgrade():
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ticket_type")),
     )
     with op.batch_alter_table("ticket_type", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_ticket_type_event_id"), ["event_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_ticket_type_event_id"), ["event_id"], unique=False)
 
     op.create_table(
         "registration",
@@ -320,17 +279,13 @@ def upgrade():
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["cancelled_by_id"],
-            ["user.id"],
-            name=op.f("fk_registration_cancelled_by_id_user"),
+            ["cancelled_by_id"], ["user.id"], name=op.f("fk_registration_cancelled_by_id_user")
         ),
         sa.ForeignKeyConstraint(
             ["event_id"], ["event.id"], name=op.f("fk_registration_event_id_event")
         ),
         sa.ForeignKeyConstraint(
-            ["marked_paid_by_id"],
-            ["user.id"],
-            name=op.f("fk_registration_marked_paid_by_id_user"),
+            ["marked_paid_by_id"], ["user.id"], name=op.f("fk_registration_marked_paid_by_id_user")
         ),
         sa.ForeignKeyConstraint(
             ["ticket_type_id"],
@@ -342,34 +297,20 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_registration")),
         sa.UniqueConstraint(
-            "event_id",
-            "active_user_id",
-            name=op.f("uq_registration_event_id_active_user_id"),
+            "event_id", "active_user_id", name=op.f("uq_registration_event_id_active_user_id")
         ),
-        sa.UniqueConstraint(
-            "ticket_secret", name=op.f("uq_registration_ticket_secret")
-        ),
+        sa.UniqueConstraint("ticket_secret", name=op.f("uq_registration_ticket_secret")),
     )
     with op.batch_alter_table("registration", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_registration_event_id"), ["event_id"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_registration_event_id"), ["event_id"], unique=False
+            batch_op.f("ix_registration_hold_expires_at"), ["hold_expires_at"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_registration_status"), ["status"], unique=False)
         batch_op.create_index(
-            batch_op.f("ix_registration_hold_expires_at"),
-            ["hold_expires_at"],
-            unique=False,
+            batch_op.f("ix_registration_ticket_type_id"), ["ticket_type_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_registration_status"), ["status"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_registration_ticket_type_id"),
-            ["ticket_type_id"],
-            unique=False,
-        )
-        batch_op.create_index(
-            batch_op.f("ix_registration_user_id"), ["user_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_registration_user_id"), ["user_id"], unique=False)
 
     op.create_table(
         "session_speaker",
@@ -382,13 +323,9 @@ def upgrade():
             name=op.f("fk_session_speaker_session_id_agenda_session"),
         ),
         sa.ForeignKeyConstraint(
-            ["speaker_id"],
-            ["speaker.id"],
-            name=op.f("fk_session_speaker_speaker_id_speaker"),
+            ["speaker_id"], ["speaker.id"], name=op.f("fk_session_speaker_speaker_id_speaker")
         ),
-        sa.PrimaryKeyConstraint(
-            "session_id", "speaker_id", name=op.f("pk_session_speaker")
-        ),
+        sa.PrimaryKeyConstraint("session_id", "speaker_id", name=op.f("pk_session_speaker")),
     )
     op.create_table(
         "session_star",
@@ -431,32 +368,24 @@ def upgrade():
             ["agenda_session.id"],
             name=op.f("fk_check_in_session_id_agenda_session"),
         ),
-        sa.ForeignKeyConstraint(
-            ["staff_id"], ["user.id"], name=op.f("fk_check_in_staff_id_user")
-        ),
+        sa.ForeignKeyConstraint(["staff_id"], ["user.id"], name=op.f("fk_check_in_staff_id_user")),
         sa.ForeignKeyConstraint(
             ["undone_by_id"], ["user.id"], name=op.f("fk_check_in_undone_by_id_user")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_check_in")),
         sa.UniqueConstraint(
-            "registration_id",
-            "point_key",
-            name=op.f("uq_check_in_registration_id_point_key"),
+            "registration_id", "point_key", name=op.f("uq_check_in_registration_id_point_key")
         ),
     )
     with op.batch_alter_table("check_in", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_check_in_checked_in_at"), ["checked_in_at"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_check_in_event_id"), ["event_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_check_in_event_id"), ["event_id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_check_in_registration_id"), ["registration_id"], unique=False
         )
-        batch_op.create_index(
-            batch_op.f("ix_check_in_session_id"), ["session_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_check_in_session_id"), ["session_id"], unique=False)
 
     op.create_table(
         "email_log",
@@ -476,9 +405,7 @@ def upgrade():
     )
     with op.batch_alter_table("email_log", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_email_log_registration_id"),
-            ["registration_id"],
-            unique=False,
+            batch_op.f("ix_email_log_registration_id"), ["registration_id"], unique=False
         )
 
     op.create_table(
@@ -493,9 +420,12 @@ def upgrade():
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("expires_at", sa.DateTime(), nullable=True),
+        sa.Column("checkout_url", sa.Text(), nullable=True),
         sa.Column("paid_at", sa.DateTime(), nullable=True),
         sa.Column("refunded_at", sa.DateTime(), nullable=True),
         sa.Column("refund_id", sa.String(length=255), nullable=True),
+        sa.Column("refunded_pence", sa.Integer(), nullable=False),
+        sa.Column("note", sa.Text(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.ForeignKeyConstraint(
             ["registration_id"],
@@ -503,16 +433,12 @@ def upgrade():
             name=op.f("fk_payment_registration_id_registration"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_payment")),
-        sa.UniqueConstraint(
-            "checkout_session_id", name=op.f("uq_payment_checkout_session_id")
-        ),
+        sa.UniqueConstraint("checkout_session_id", name=op.f("uq_payment_checkout_session_id")),
         sa.UniqueConstraint("idempotency_key", name=op.f("uq_payment_idempotency_key")),
     )
     with op.batch_alter_table("payment", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_payment_payment_intent_id"),
-            ["payment_intent_id"],
-            unique=False,
+            batch_op.f("ix_payment_payment_intent_id"), ["payment_intent_id"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_payment_registration_id"), ["registration_id"], unique=False
@@ -538,9 +464,7 @@ def upgrade():
     )
     with op.batch_alter_table("registration_log", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_registration_log_registration_id"),
-            ["registration_id"],
-            unique=False,
+            batch_op.f("ix_registration_log_registration_id"), ["registration_id"], unique=False
         )
 
     op.create_table(
@@ -569,21 +493,13 @@ def upgrade():
             ["agenda_session.id"],
             name=op.f("fk_scan_log_session_id_agenda_session"),
         ),
-        sa.ForeignKeyConstraint(
-            ["staff_id"], ["user.id"], name=op.f("fk_scan_log_staff_id_user")
-        ),
+        sa.ForeignKeyConstraint(["staff_id"], ["user.id"], name=op.f("fk_scan_log_staff_id_user")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_scan_log")),
-        sa.UniqueConstraint(
-            "staff_id", "nonce", name=op.f("uq_scan_log_staff_id_nonce")
-        ),
+        sa.UniqueConstraint("staff_id", "nonce", name=op.f("uq_scan_log_staff_id_nonce")),
     )
     with op.batch_alter_table("scan_log", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_scan_log_event_id"), ["event_id"], unique=False
-        )
-        batch_op.create_index(
-            batch_op.f("ix_scan_log_result"), ["result"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_scan_log_event_id"), ["event_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_scan_log_result"), ["result"], unique=False)
 
     op.create_table(
         "session_booking",
@@ -617,15 +533,31 @@ def upgrade():
     )
     with op.batch_alter_table("session_booking", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_session_booking_registration_id"),
-            ["registration_id"],
-            unique=False,
+            batch_op.f("ix_session_booking_registration_id"), ["registration_id"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_session_booking_session_id"), ["session_id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_session_booking_user_id"), ["user_id"], unique=False)
+
+    op.create_table(
+        "stripe_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("stripe_event_id", sa.String(length=255), nullable=False),
+        sa.Column("type", sa.String(length=80), nullable=False),
+        sa.Column("object_id", sa.String(length=255), nullable=True),
+        sa.Column("payment_id", sa.Integer(), nullable=True),
+        sa.Column("outcome", sa.String(length=200), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["payment_id"], ["payment.id"], name=op.f("fk_stripe_event_payment_id_payment")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_stripe_event")),
+        sa.UniqueConstraint("stripe_event_id", name=op.f("uq_stripe_event_stripe_event_id")),
+    )
+    with op.batch_alter_table("stripe_event", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_session_booking_user_id"), ["user_id"], unique=False
+            batch_op.f("ix_stripe_event_payment_id"), ["payment_id"], unique=False
         )
 
     # ### end Alembic commands ###
@@ -633,6 +565,10 @@ def upgrade():
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table("stripe_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_stripe_event_payment_id"))
+
+    op.drop_table("stripe_event")
     with op.batch_alter_table("session_booking", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_session_booking_user_id"))
         batch_op.drop_index(batch_op.f("ix_session_booking_session_id"))
@@ -708,7 +644,6 @@ def downgrade():
 
     op.drop_table("event")
     op.drop_table("venue")
-    op.drop_table("stripe_event")
     with op.batch_alter_table("organisation", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_organisation_name"))
 

@@ -175,34 +175,31 @@ def set_organisation(
     """Join (or create) the actor's organisation, matched on Companies House number or exact
     name, and fill in its sector and size band where they are missing. Values already held
     are kept: a colleague cannot change the organisation's sector from here."""
+    org = actor.organisation
     errors = {}
+    if org is None and (not name or not name.strip()):
+        errors["name"] = "Enter your business name."
     if sector is not None and sector not in VALID_DIVISIONS:
         errors["sector"] = "Choose your sector from the list."
+    elif not sector and not (org and org.sector):
+        errors["sector"] = "Choose your sector."
     if size_band is not None and size_band not in SIZE_BANDS:
         errors["size_band"] = "Choose a size band from the list."
+    elif not size_band and not (org and org.size_band):
+        errors["size_band"] = "Choose your business's size."
     if errors:
         raise BenchmarkError("Please correct the highlighted fields.", errors)
-    org = actor.organisation
     if org is None:
-        if not name or not name.strip():
-            raise BenchmarkError("Enter your business name.", {"name": "Enter your business name."})
         try:
-            org = find_or_create_organisation(name, companies_house_number)
+            org = find_or_create_organisation(name or "", companies_house_number)
         except AccountError as exc:
             field_name = "companies_house_number" if "Companies House" in str(exc) else "name"
             raise BenchmarkError(str(exc), {field_name: str(exc)}) from exc
         actor.organisation = org
-    if sector and not org.sector:
+    if not org.sector:
         org.sector = sector
-    if size_band and not org.size_band:
+    if not org.size_band:
         org.size_band = size_band
-    if not org.sector or not org.size_band:
-        missing = {}
-        if not org.sector:
-            missing["sector"] = "Choose your sector."
-        if not org.size_band:
-            missing["size_band"] = "Choose your business's size."
-        raise BenchmarkError("Please tell us your sector and size.", missing)
     db.session.flush()
     return org
 

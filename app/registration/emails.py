@@ -1,0 +1,135 @@
+"""Emails about registrations and bookings.
+
+A message is rendered while the transaction is open (so it shows what is being committed) and
+logged in EmailLog in the same transaction, but handed to the mail server only after COMMIT:
+a registration that is rolled back (a lost race, an error) never emails anyone.
+"""
+
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from email.message import EmailMessage
+
+from flask import current_app, render_template
+from sqlalchemy import event as sa_event
+
+from app import mail
+from app.extensions import db
+from app.registration.models import EmailLog, Registration
+from app.registration.qr import qr_png
+
+log = logging.getLogger(__name__)
+
+_QUEUE = "journey_registration_mail"
+_QUIET = "journey_registration_mail_quiet"
+
+SUBJECTS = {
+    "confirmation": "Your ticket for {title}",
+    "pending_benchmark": "One step left: complete the benchmark for {title}",
+    "pending_payment": "Your place at {title} is held: payment due",
+    "waitlisted": "You are on the waiting list for {title}",
+    "promoted": "A place has come up for you at {title}",
+    "cancelled": "Your registration for {title} is cancelled",
+    "refunded": "Your registration for {title} is refunded",
+    "hold_reminder": "Reminder: your place at {title} is held until {until}",
+    "session_booked": "A place has come up for you in {session}",
+}
+
+
+def url(endpoint: str, **values) -> str:
+    """An absolute URL built from BASE_URL, usable without a request (CLI, signals)."""
+    adapter = current_app.url_map.bind("localhost")
+    return current_app.config["BASE_URL"] + adapter.build(endpoint, values)
+
+
+@contextmanager
+def quiet():
+    """Send nothing while this block runs (demo data)."""
+    db.session.info[_QUIET] = True
+    try:
+        yield
+    finally:
+        db.session.info.pop(_QUIET, None)
+
+
+def queue(message: EmailMessage) -> None:
+    db.session.info.setdefault(_QUEUE, []).append(message)
+
+
+def _send_queued(session) -> None:
+    messages = session.info.pop(_QUEUE, [])
+    for message in messages:
+        try:
+            mail.send(message)
+        except Exception:  # a mail server outage must not undo a committed registration
+            log.exception("could not send %r to %s", message["Subject"], message["To"])
+
+
+def _drop_queued(session, previous_transaction=None) -> None:
+    session.info.pop(_QUEUE, None)
+
+
+sa_event.listen(db.session, "after_commit", _send_queued)
+sa_event.listen(db.session, "after_soft_rollback", _drop_queued)
+
+
+def send_registration_email(
+    registration: Registration, kind: str, *, extra: dict | None = None
+) -> EmailMessage | None:
+    """Render, log and queue one email about `registration` (sent after commit)."""
+    if db.session.info.get(_QUIET):
+        return None
+    event = registration.event
+    user = registration.user
+    extra = dict(extra or {})
+    ctx = {
+        "registration": registration,
+        "event": event,
+        "user": user,
+        "ticket_type": registration.ticket_type,
+        "tickets_url": url("registration.my_tickets"),
+        "event_url": url("events.event_detail", slug=event.slug),
+        "benchmark_url": url("benchmark.index"),
+        "account_url": url("registration.account"),
+        **extra,
+    }
+    subject = SUBJECTS[kind].format(
+        title=event.title, until=extra.get("until", ""), session=extra.get("session_title", "")
+    )
+    attachments: list[mail.Attachment] = []
+    images: list[mail.InlineImage] = []
+    if kind == "confirmation" and registration.ticket_secret:
+        cid = mail.new_cid()
+        ctx["qr_cid"] = cid
+        images.append(mail.InlineImage(cid, qr_png(registration.ticket_secret)))
+        attachments.append(
+            mail.Attachment(f"{event.slug}.ics", event_calendar(event), "text", "calendar")
+        )
+    template = f"registration/email/{kind}"
+    message = mail.build_message(
+        user.email,
+        subject,
+        render_template(f"{template}.txt", **ctx),
+        render_template(f"{template}.html", **ctx),
+        attachments=attachments,
+        inline_images=images,
+    )
+    db.session.add(
+        EmailLog(
+            registration_id=registration.id,
+            to=user.email,
+            subject=subject,
+            kind=kind,
+            extra={k: v for k, v in extra.items() if isinstance(v, str | int | None)},
+        )
+    )
+    queue(message)
+    return message
+
+
+def event_calendar(event) -> bytes:
+    """The event as an .ics file (one entry per day), built by the feeds package."""
+    from app.feeds.ical import event_ticket_calendar
+
+    return event_ticket_calendar(event, current_app.config["BASE_URL"])

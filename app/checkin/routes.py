@@ -1,13 +1,165 @@
-"""The door: scanner page, scan API, name search."""
+"""The door: scanner page, scan API, name search, undo."""
 
-from flask import Blueprint, render_template
+from __future__ import annotations
 
-from app.auth.roles import role_required
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask_limiter.util import get_remote_address
+from flask_login import current_user
+
+from app.auth.roles import login_required_json, role_required
+from app.checkin.services import (
+    MAX_CODE_LENGTH,
+    CheckinError,
+    CheckinForbidden,
+    CheckinInputError,
+    CheckinNotFound,
+    NonceReplay,
+    checkin_points,
+    event_for_staff,
+    events_for_staff,
+    redeem_ticket,
+    search_attendees,
+    undo_checkin,
+)
+from app.events.models import Event
+from app.extensions import db, limiter
+from app.timeutil import to_local
 
 bp = Blueprint("checkin", __name__)
+
+
+def _per_user() -> str:
+    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+
+
+def _scan_limit() -> str:
+    return current_app.config.get("CHECKIN_SCAN_RATE_LIMIT", "600 per minute")
+
+
+def _search_limit() -> str:
+    return current_app.config.get("CHECKIN_SEARCH_RATE_LIMIT", "120 per minute")
+
+
+def _staff_event(slug: str) -> Event:
+    try:
+        return event_for_staff(slug, current_user)
+    except CheckinNotFound as exc:
+        abort(404, str(exc))
+    except CheckinForbidden as exc:
+        abort(403, str(exc))
+
+
+# ---------------------------------------------------------------- pages
 
 
 @bp.get("/checkin")
 @role_required("door_staff", "organiser")
 def choose_event():
-    return render_template("checkin/choose_event.html")
+    return render_template("checkin/choose_event.html", events=events_for_staff(current_user))
+
+
+@bp.get("/checkin/<slug>")
+@role_required("door_staff", "organiser")
+def scanner(slug: str):
+    event = _staff_event(slug)
+    points = [
+        {
+            "id": s.id,
+            "label": f"{to_local(s.starts_at, event.timezone):%a %H:%M} · {s.title}"
+            + (" (booking needed)" if s.is_bookable else ""),
+        }
+        for s in checkin_points(event)
+    ]
+    return render_template("checkin/scanner.html", event=event, points=points)
+
+
+# ---------------------------------------------------------------- JSON API
+
+
+def _json_body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        abort(400, "Send a JSON object.")
+    return body
+
+
+def _optional_int(body: dict, key: str) -> int | None:
+    value = body.get(key)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**31:
+        abort(400, f"{key} must be a whole number or null.")
+    return value
+
+
+@bp.post("/api/checkin/<slug>/scan")
+@limiter.limit(_scan_limit, key_func=_per_user)
+def scan_api(slug: str):
+    login_required_json()
+    event = _staff_event(slug)
+    body = _json_body()
+    code = body.get("code")
+    if code is not None and (not isinstance(code, str) or not 0 < len(code) <= MAX_CODE_LENGTH):
+        abort(400, "code must be the text read from the ticket.")
+    registration_id = _optional_int(body, "registration_id")
+    session_id = _optional_int(body, "session_id")
+    nonce = body.get("nonce")
+    if not isinstance(nonce, str) or not 8 <= len(nonce) <= 64:
+        abort(400, "nonce must be a unique string of 8 to 64 characters (a UUID).")
+    device = body.get("device")
+    if not isinstance(device, str):
+        device = request.user_agent.string
+    try:
+        result = redeem_ticket(
+            event,
+            current_user,
+            code=code,
+            registration_id=registration_id,
+            session_id=session_id,
+            nonce=nonce,
+            device=device[:120],
+        )
+    except NonceReplay as replay:
+        db.session.rollback()
+        return jsonify(replay.response)
+    except CheckinInputError as exc:
+        db.session.rollback()
+        abort(400, str(exc))
+    db.session.commit()
+    return jsonify(result.as_dict())
+
+
+@bp.get("/api/checkin/<slug>/search")
+@limiter.limit(_search_limit, key_func=_per_user)
+def search_api(slug: str):
+    login_required_json()
+    event = _staff_event(slug)
+    session_id = request.args.get("session_id", type=int)
+    try:
+        found = search_attendees(event, current_user, request.args.get("q", ""), session_id)
+    except CheckinInputError as exc:
+        abort(400, str(exc))
+    return jsonify(results=[a.__dict__ for a in found])
+
+
+@bp.post("/api/checkin/<slug>/undo")
+@limiter.limit(_search_limit, key_func=_per_user)
+def undo_api(slug: str):
+    login_required_json()
+    event = _staff_event(slug)
+    checkin_id = _optional_int(_json_body(), "checkin_id")
+    if checkin_id is None:
+        abort(400, "checkin_id is required.")
+    try:
+        checkin = undo_checkin(event, current_user, checkin_id)
+    except CheckinForbidden as exc:
+        db.session.rollback()
+        abort(403, str(exc))
+    except CheckinInputError as exc:
+        db.session.rollback()
+        abort(404, str(exc))
+    except CheckinError as exc:
+        db.session.rollback()
+        abort(409, str(exc))
+    db.session.commit()
+    return jsonify(result="undone", checkin_id=checkin.id, message="Admission undone.")

@@ -147,7 +147,8 @@ class Speaker(db.Model):
     job_title: Mapped[str] = mapped_column(String(120), default="")
     organisation: Mapped[str] = mapped_column(String(200), default="")
     bio: Mapped[str] = mapped_column(Text, default="")  # Markdown, sanitised on display
-    photo: Mapped[bytes | None] = mapped_column(LargeBinary)  # re-encoded JPEG
+    # Re-encoded JPEG; deferred so that lists of speakers never load the images.
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
     photo_etag: Mapped[str | None] = mapped_column(String(64))
     links: Mapped[list[dict]] = mapped_column(JSON, default=list)  # [{"label", "url"}]
     user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), unique=True)

@@ -36,10 +36,20 @@ class PublishedSession:
     sequence: int
     speaker_ids: tuple[int, ...]
     published_at: datetime
+    # Live counter of booked seats (not part of the snapshot: bookings are not edits).
+    seats_taken: int = 0
 
     @property
     def is_cancelled(self) -> bool:
         return self.status == "cancelled"
+
+    @property
+    def is_bookable(self) -> bool:
+        return self.capacity is not None and not self.is_cancelled
+
+    @property
+    def seats_left(self) -> int | None:
+        return None if self.capacity is None else max(0, self.capacity - self.seats_taken)
 
 
 def snapshot(session: AgendaSession) -> dict:
@@ -80,6 +90,7 @@ def from_row(session: AgendaSession) -> PublishedSession | None:
         sequence=session.sequence,
         speaker_ids=tuple(data.get("speaker_ids", ())),
         published_at=session.published_at,
+        seats_taken=session.seats_taken or 0,
     )
 
 

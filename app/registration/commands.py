@@ -1,3 +1,38 @@
 """Registration commands (run from cron or as a loop)."""
 
-COMMANDS: list = []
+from __future__ import annotations
+
+import time
+
+import click
+
+from app.extensions import db
+
+
+@click.command("expire-holds")
+@click.option("--loop", is_flag=True, help="Keep running, every --interval seconds.")
+@click.option("--interval", default=60, show_default=True, type=click.IntRange(min=1))
+def expire_holds_command(loop: bool, interval: int) -> None:
+    """Release lapsed seat holds, send reminders, fill seats from waiting lists.
+
+    Idempotent and safe to run from cron every minute, even on several machines at once."""
+    from app.registration.services import expire_holds
+
+    while True:
+        try:
+            summary = expire_holds()
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            if not loop:
+                raise
+            click.echo("expire-holds failed; trying again next round", err=True)
+        else:
+            click.echo(str(summary).capitalize() + ".")
+        if not loop:
+            return
+        db.session.remove()
+        time.sleep(interval)
+
+
+COMMANDS: list = [expire_holds_command]

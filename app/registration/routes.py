@@ -1,24 +1,337 @@
-"""Registering for events, the delegate's tickets and account."""
+"""Registering for events, the delegate's tickets and account, workshop bookings."""
 
-from flask import Blueprint, render_template
-from flask_login import login_required
+from __future__ import annotations
+
+import hashlib
+from urllib.parse import urlsplit
+
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+from sqlalchemy import select
+
+from app.auth.services import AccountError, find_or_create_organisation
+from app.events.models import AgendaSession, Event, TicketType
+from app.events.services import public_event_or_none
+from app.extensions import db
+from app.registration import services
+from app.registration.emails import event_calendar
+from app.registration.forms import ActionForm, RegisterForm
+from app.registration.models import Registration, RegistrationStatus
+from app.registration.qr import qr_png
+from app.registration.tickets import normalise_secret
+from app.timeutil import utcnow
 
 bp = Blueprint("registration", __name__)
+S = RegistrationStatus
 
 
-@bp.get("/events/<slug>/register")
-@login_required
+def _safe_next(default: str) -> str:
+    target = request.form.get("next") or request.args.get("next") or ""
+    if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return default
+
+
+def _public_event(slug: str) -> Event:
+    event = public_event_or_none(slug)
+    if event is None:
+        abort(404, "There is no such event, or it is not open to the public yet.")
+    return event
+
+
+def _after_register(registration: Registration):
+    """Where a delegate goes once registered: payment, the benchmark, or their ticket."""
+    event = registration.event
+    if registration.status == S.CONFIRMED:
+        flash(f"You are registered for {event.title}. Your ticket is below.", "success")
+        return redirect(url_for("registration.my_tickets"))
+    if registration.status == S.WAITLISTED:
+        position = services.waitlist_position(registration)
+        flash(
+            f"{event.title} is full: you are number {position} on the waiting list. "
+            "If a place comes up it is yours and we will email you.",
+            "info",
+        )
+        return redirect(url_for("registration.my_tickets"))
+    if registration.status == S.PENDING_PAYMENT:
+        if (
+            current_app.config.get("STRIPE_SECRET_KEY")
+            and "payments.checkout" in current_app.view_functions
+        ):
+            return redirect(url_for("payments.checkout", registration_id=registration.id))
+        flash(
+            f"Your seat at {event.title} is held. We will send you an invoice; your place is "
+            "confirmed once it is paid.",
+            "info",
+        )
+        return redirect(url_for("registration.my_tickets"))
+    flash(
+        f"Your seat at {event.title} is held. One step left: complete the productivity "
+        "benchmark for your business and your ticket arrives straight away.",
+        "info",
+    )
+    return redirect(url_for("benchmark.index"))
+
+
+@bp.route("/events/<slug>/register", methods=["GET", "POST"])
 def register(slug: str):
-    return render_template("registration/register.html")
+    event = _public_event(slug)
+    now = utcnow()
+    ticket_types = [t for t in event.ticket_types if not t.hidden]
+    form = RegisterForm()
+    form.ticket_type.choices = [(t.id, t.name) for t in ticket_types]
+    closed = services.registration_closed_reason(event, None, now)
+    existing = None
+    if current_user.is_authenticated:
+        existing = services.live_registration(current_user.id, event.id)
+    if request.method == "GET":
+        wanted = request.args.get("ticket", type=int)
+        if wanted in {t.id for t in ticket_types}:
+            form.ticket_type.data = wanted
+        elif len(ticket_types) == 1:
+            form.ticket_type.data = ticket_types[0].id
+
+    def page(status: int = 200, full: bool = False, message: str | None = None):
+        return render_template(
+            "registration/register.html",
+            event=event,
+            ticket_types=ticket_types,
+            form=form,
+            closed=closed,
+            existing=existing,
+            full=full,
+            message=message,
+            position=services.waitlist_position(existing) if existing else None,
+            needs_organisation=current_user.is_authenticated
+            and current_user.organisation_id is None,
+        ), status
+
+    if request.method == "GET":
+        return page()
+    if not current_user.is_authenticated:
+        return redirect(url_for("auth.login", next=url_for("registration.register", slug=slug)))
+    if closed:
+        return page(400, message=closed)
+    if existing is not None:
+        return page(409, message=f"You are already registered for {event.title}.")
+    if not form.validate_on_submit():
+        return page(422)
+    ticket_type = db.session.get(TicketType, form.ticket_type.data)
+    if ticket_type is None or ticket_type.event_id != event.id or ticket_type.hidden:
+        return page(400, message="That ticket type is not on sale for this event.")
+    user = current_user._get_current_object()
+    try:
+        if user.organisation_id is None and form.organisation.data:
+            user.organisation = find_or_create_organisation(
+                form.organisation.data, form.companies_house_number.data
+            )
+            db.session.flush()
+        registration = services.register_delegate(
+            user, event, ticket_type, now=now, join_waitlist=form.join_waitlist.data
+        )
+    except services.EventFullError as exc:
+        db.session.rollback()
+        form.join_waitlist.data = True
+        return page(409, full=True, message=str(exc))
+    except (services.RegistrationError, AccountError) as exc:
+        db.session.rollback()
+        return page(400, message=str(exc))
+    db.session.commit()
+    return _after_register(registration)
 
 
 @bp.get("/me/tickets")
 @login_required
 def my_tickets():
-    return render_template("registration/my_tickets.html")
+    registrations = services.registrations_for_user(current_user.id)
+    live = [r for r in registrations if r.status not in (S.CANCELLED, S.REFUNDED)]
+    past = [r for r in registrations if r not in live]
+    bookings = services.bookings_for_user(current_user.id)
+    by_registration: dict[int, list] = {}
+    for booking in sorted(bookings, key=lambda b: b.session.starts_at):
+        by_registration.setdefault(booking.registration_id, []).append(booking)
+    now = utcnow()
+    return render_template(
+        "registration/my_tickets.html",
+        live=live,
+        past=past[:10],
+        bookings=by_registration,
+        positions=services.waitlist_positions(
+            {r.event_id for r in live if r.status == S.WAITLISTED}
+        ),
+        labels=services.STATUS_LABELS,
+        now=now,
+        form=ActionForm(),
+        stripe_checkout="payments.checkout" in current_app.view_functions
+        and bool(current_app.config.get("STRIPE_SECRET_KEY")),
+    )
 
 
 @bp.get("/me")
 @login_required
 def account():
-    return render_template("registration/account.html")
+    from app.benchmark.models import BenchmarkResponse
+
+    org = current_user.organisation
+    latest = None
+    if org is not None:
+        latest = db.session.execute(
+            select(BenchmarkResponse)
+            .where(
+                BenchmarkResponse.organisation_id == org.id,
+                BenchmarkResponse.status == "submitted",
+            )
+            .order_by(BenchmarkResponse.submitted_at.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+    valid = services.has_valid_benchmark(org.id if org else None)
+    live = [
+        r
+        for r in services.registrations_for_user(current_user.id)
+        if r.status not in (S.CANCELLED, S.REFUNDED)
+    ]
+    return render_template(
+        "registration/account.html",
+        org=org,
+        latest=latest,
+        valid=valid,
+        valid_until=latest.submitted_at + services.BENCHMARK_VALID_FOR
+        if latest and latest.submitted_at
+        else None,
+        live=live,
+        labels=services.STATUS_LABELS,
+        calendar_settings="feeds.calendar_settings" in current_app.view_functions,
+    )
+
+
+def _ticket_for_viewer(secret: str) -> Registration:
+    registration = db.session.execute(
+        select(Registration).where(Registration.ticket_secret == normalise_secret(secret))
+    ).scalar_one_or_none()
+    # The same answer for "no such ticket" and "not yours": secrets are not to be probed.
+    if (
+        registration is None
+        or registration.status != S.CONFIRMED
+        or not (registration.user_id == current_user.id or current_user.is_organiser)
+    ):
+        abort(404, "There is no ticket with that code for you.")
+    return registration
+
+
+@bp.get("/tickets/<secret>/qr.png")
+@login_required
+def ticket_qr(secret: str):
+    registration = _ticket_for_viewer(secret)
+    etag = hashlib.sha256(registration.ticket_secret.encode()).hexdigest()[:32]
+    if etag in request.if_none_match:
+        response = Response(status=304)
+    else:
+        response = Response(qr_png(registration.ticket_secret), mimetype="image/png")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "private, max-age=86400"
+    return response
+
+
+def _own_registration(registration_id: int) -> Registration:
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.user_id != current_user.id:
+        abort(404, "There is no such registration of yours.")
+    return registration
+
+
+@bp.get("/me/registrations/<int:registration_id>/event.ics")
+@login_required
+def ticket_calendar(registration_id: int):
+    registration = _own_registration(registration_id)
+    response = Response(event_calendar(registration.event), mimetype="text/calendar")
+    response.headers["Content-Disposition"] = (
+        f'attachment; filename="{registration.event.slug}.ics"'
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@bp.post("/me/registrations/<int:registration_id>/cancel")
+@login_required
+def cancel(registration_id: int):
+    registration = _own_registration(registration_id)
+    form = ActionForm()
+    if not form.validate_on_submit():
+        abort(400, "Your form expired. Please try again.")
+    was_waitlisted = registration.status == S.WAITLISTED
+    try:
+        services.cancel_registration(registration, current_user._get_current_object())
+    except services.RegistrationError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(url_for("registration.my_tickets"), code=303)
+    db.session.commit()
+    flash(
+        "You have left the waiting list."
+        if was_waitlisted
+        else f"Your registration for {registration.event.title} is cancelled.",
+        "success",
+    )
+    return redirect(url_for("registration.my_tickets"), code=303)
+
+
+def _bookable_session(slug: str, session_id: int) -> AgendaSession:
+    event = _public_event(slug)
+    session = db.session.get(AgendaSession, session_id)
+    if session is None or session.event_id != event.id or session.published_at is None:
+        abort(404, "There is no such session in this event.")
+    return session
+
+
+@bp.post("/events/<slug>/sessions/<int:session_id>/book")
+@login_required
+def book_session(slug: str, session_id: int):
+    session = _bookable_session(slug, session_id)
+    back = _safe_next(url_for("agenda.agenda", slug=slug))
+    if not ActionForm().validate_on_submit():
+        abort(400, "Your form expired. Please try again.")
+    try:
+        booking = services.book_session(current_user._get_current_object(), session)
+    except services.RegistrationError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(back, code=303)
+    db.session.commit()
+    if booking.status == services.BOOKED:
+        flash(f"Your seat in “{session.title}” is booked.", "success")
+    else:
+        position = services.session_waitlist_position(booking)
+        flash(
+            f"“{session.title}” is full: you are number {position} on its waiting list. "
+            "If a seat comes up it is yours and we will email you.",
+            "info",
+        )
+    return redirect(back, code=303)
+
+
+@bp.post("/events/<slug>/sessions/<int:session_id>/unbook")
+@login_required
+def cancel_booking(slug: str, session_id: int):
+    session = _bookable_session(slug, session_id)
+    back = _safe_next(url_for("agenda.agenda", slug=slug))
+    if not ActionForm().validate_on_submit():
+        abort(400, "Your form expired. Please try again.")
+    try:
+        services.cancel_booking(current_user._get_current_object(), session)
+    except services.RegistrationError as exc:
+        db.session.rollback()
+        flash(str(exc), "danger")
+        return redirect(back, code=303)
+    db.session.commit()
+    flash(f"You have given up your place in “{session.title}”.", "success")
+    return redirect(back, code=303)

@@ -1,0 +1,31 @@
+"""The shape of registration input; the rules live in services.py."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField, RadioField, StringField
+from wtforms.validators import InputRequired, Length, Optional
+
+
+class RegisterForm(FlaskForm):
+    # Choices are the event's public ticket types; an id from elsewhere gets its own clear
+    # message from the view (not "Not a valid choice").
+    ticket_type = RadioField(
+        "Ticket", coerce=int, validate_choice=False, validators=[InputRequired("Choose a ticket.")]
+    )
+    organisation = StringField(
+        "Business name",
+        validators=[Optional(), Length(max=200)],
+        description="The business you work for. Colleagues share one benchmark.",
+    )
+    companies_house_number = StringField(
+        "Companies House number (optional)", validators=[Optional(), Length(min=6, max=10)]
+    )
+    join_waitlist = BooleanField("If the event is full, put me on the waiting list")
+
+    def coerce_error(self) -> bool:
+        return any("coerce" in str(e) or "Invalid" in str(e) for e in self.ticket_type.errors)
+
+
+class ActionForm(FlaskForm):
+    """A button that changes something: CSRF token and where to go back to."""
+
+    next = HiddenField()

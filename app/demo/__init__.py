@@ -11,6 +11,7 @@ DEMO_LOGINS = [
     ("organiser@example.com", "organiser", "organiser"),
     ("door@example.com", "door", "door staff for every demo event"),
     ("delegate@example.com", "delegate", "delegate with a benchmark and a conference ticket"),
+    ("speaker@example.com", "speaker", "speaker account that edits its own profile"),
 ]
 
 # Later steps (benchmark results, registrations) plug in here; each takes the context dict.

@@ -1,11 +1,20 @@
-"""The demo conference agenda and its speakers, published."""
+"""The demo conference agenda and its speakers, published — plus one draft change waiting to
+be published, and a speaker account, so the builder and the speaker pages have something to show."""
 
 from datetime import datetime, time
+from io import BytesIO
 
+from PIL import Image, ImageDraw, ImageFont
+
+from app.auth.models import Role, User
 from app.events.models import AgendaSession, SessionKind, SessionSpeaker, Speaker
 from app.events.published import snapshot
+from app.events.speaker_services import process_photo
 from app.extensions import db
 from app.timeutil import to_utc
+
+SPEAKER_LOGIN = ("speaker@example.com", "speaker")  # Alex Morgan's account
+PHOTO_COLOURS = ["#0b4f6c", "#2a9d8f", "#6a4c93", "#e76f51", "#264653", "#8a5a44"]
 
 SPEAKERS = [
     ("alex-morgan", "Alex Morgan", "Head of Manufacturing Solutions", "Fenwright CAD Software",
@@ -26,29 +35,29 @@ SPEAKERS = [
      "Broadland University", "Farid runs the institute's shop-floor lean workshops."),
 ]  # fmt: skip
 
-# (start, end, room index or None for all rooms → Main Hall, title, kind, track, capacity,
+# (start, end, room index or None for all rooms, title, kind, track, capacity,
 #  pillars, speaker slugs)
 SESSIONS = [
-    ("08:30", "09:15", 0, "Registration and coffee", SessionKind.BREAK, "", None, [], []),
+    ("08:30", "09:15", None, "Registration and coffee", SessionKind.BREAK, "", None, [], []),
     ("09:15", "10:00", 0, "Opening keynote: the productivity gap in East Anglia",
      SessionKind.KEYNOTE, "Plenary", None, ["leadership"], ["bea-okafor"]),
     ("10:00", "10:45", 0, "Panel: what we changed, and what it cost", SessionKind.PANEL,
      "Plenary", None, ["leadership", "people"], ["emma-reeve", "dev-sharma", "chris-hale"]),
-    ("10:45", "11:15", 0, "Coffee and exhibition", SessionKind.BREAK, "", None, [], []),
+    ("10:45", "11:15", None, "Coffee and exhibition", SessionKind.BREAK, "", None, [], []),
     ("11:15", "12:30", 1, "Workshop: map your value stream in an hour", SessionKind.WORKSHOP,
      "Lean operations", 30, ["lean", "quality"], ["farid-haddad"]),
     ("11:15", "12:30", 2, "Workshop: digital adoption without the big bang",
      SessionKind.WORKSHOP, "Digital adoption", 30, ["digital"], ["alex-morgan"]),
     ("11:15", "12:00", 0, "From drawing to shop floor: closing the CAD–CAM loop",
      SessionKind.TALK, "Digital adoption", None, ["digital", "automation"], ["alex-morgan"]),
-    ("12:30", "13:30", 0, "Lunch", SessionKind.BREAK, "", None, [], []),
+    ("12:30", "13:30", None, "Lunch", SessionKind.BREAK, "", None, [], []),
     ("13:30", "14:45", 1, "Workshop: leading change on the shop floor", SessionKind.WORKSHOP,
      "Leadership", 30, ["leadership"], ["emma-reeve"]),
     ("13:30", "14:45", 2, "Workshop: building skills with apprenticeships",
      SessionKind.WORKSHOP, "Skills", 30, ["people"], ["dev-sharma"]),
     ("13:30", "14:15", 0, "Your first cobot: a buyer's checklist", SessionKind.TALK,
      "Automation", None, ["automation"], ["chris-hale"]),
-    ("14:45", "15:15", 0, "Tea", SessionKind.BREAK, "", None, [], []),
+    ("14:45", "15:15", None, "Tea", SessionKind.BREAK, "", None, [], []),
     ("15:15", "16:00", 0, "Closing keynote: measuring what matters", SessionKind.KEYNOTE,
      "Plenary", None, ["leadership", "quality"], ["bea-okafor"]),
 ]  # fmt: skip
@@ -65,13 +74,22 @@ def load(ctx: dict) -> None:
     speakers = {}
     for slug, name, title, org, bio in SPEAKERS:
         speakers[slug] = Speaker(slug=slug, name=name, job_title=title, organisation=org, bio=bio)
+    for n, speaker in enumerate(speakers.values()):
+        speaker.photo, speaker.photo_etag = process_photo(_portrait(speaker.name, n))
+        speaker.links = [
+            {"label": "LinkedIn", "url": f"https://www.linkedin.com/in/{speaker.slug}"}
+        ]
+    account = User(email=SPEAKER_LOGIN[0], name="Alex Morgan", role=Role.DELEGATE)
+    account.set_password(SPEAKER_LOGIN[1])
+    db.session.add(account)
+    speakers["alex-morgan"].user = account
     db.session.add_all(speakers.values())
     sessions = []
     for start, end, room, title, kind, track, capacity, pillars, slugs in SESSIONS:
         session = AgendaSession(
             event=conference, title=title, kind=kind, track=track, capacity=capacity,
             pillars=pillars, starts_at=_at(day, start), ends_at=_at(day, end),
-            room=rooms[room], abstract=_abstract(title, kind),
+            room=rooms[room] if room is not None else None, abstract=_abstract(title, kind),
         )  # fmt: skip
         session.speaker_links = [
             SessionSpeaker(speaker=speakers[s], position=i) for i, s in enumerate(slugs)
@@ -84,9 +102,29 @@ def load(ctx: dict) -> None:
         session.published = snapshot(session)
         session.published_at = now
     conference.agenda_published_at = now
+    # A draft the organiser has not published yet: visible in the builder, not to delegates.
+    showcase = AgendaSession(
+        event=conference, title="Member showcase: five-minute wins", kind=SessionKind.TALK,
+        track="Plenary", pillars=["innovation"], room=rooms[1],
+        starts_at=_at(day, "15:15"), ends_at=_at(day, "16:00"),
+        abstract="Five members, five minutes each: one change that paid for itself.",
+    )  # fmt: skip
+    db.session.add(showcase)
     ctx["sessions"] = sessions
     ctx["speakers"] = speakers
     db.session.flush()
+
+
+def _portrait(name: str, n: int) -> bytes:
+    """A placeholder portrait: the speaker's initials on a colour (PNG, re-encoded on upload)."""
+    image = Image.new("RGB", (480, 480), PHOTO_COLOURS[n % len(PHOTO_COLOURS)])
+    initials = "".join(part[0] for part in name.replace("Dr ", "").split()[:2])
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=190)
+    draw.text((240, 240), initials, fill="#ffffff", font=font, anchor="mm")
+    out = BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
 
 
 def _abstract(title: str, kind: str) -> str:

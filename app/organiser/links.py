@@ -13,4 +13,5 @@ EVENT_LINKS = [
     ("organiser.door_staff", "Door staff"),
     ("organiser.checkin_live", "Live check-in"),
     ("organiser.attendance_report", "Attendance report"),
+    ("organiser.revenue", "Revenue"),
 ]

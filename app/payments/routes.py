@@ -1,5 +1,174 @@
-"""Stripe Checkout return pages and the webhook."""
+"""Stripe Checkout: starting a payment, the return pages, the status page and the webhook."""
 
-from flask import Blueprint
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_login import current_user, login_required
+
+from app.events.models import Event
+from app.extensions import csrf, db
+from app.payments import services
+from app.payments.gateway import GatewayError, WebhookError, construct_event
+from app.registration.models import Registration, RegistrationStatus
+from app.timeutil import utcnow
 
 bp = Blueprint("payments", __name__, url_prefix="/payments")
+
+
+def _stripe_enabled() -> bool:
+    return bool(current_app.config.get("STRIPE_SECRET_KEY"))
+
+
+def _own_registration(registration_id: int) -> Registration:
+    """The delegate's own registration (organisers may look too); 404 for anyone else."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or (
+        registration.user_id != current_user.id and not current_user.has_role("organiser")
+    ):
+        abort(404, "No such registration.")
+    return registration
+
+
+@bp.route("/checkout/<int:registration_id>", methods=["GET", "POST"])
+@login_required
+def checkout(registration_id: int):
+    """Send the delegate to Stripe's payment page (the open one, or a new attempt)."""
+    registration = _own_registration(registration_id)
+    status_url = url_for(".status", registration_id=registration.id)
+    if not _stripe_enabled():
+        flash("Card payment is not available: the organisers will send you an invoice.", "info")
+        return redirect(status_url)
+    base = current_app.config["BASE_URL"]
+    success_url = (
+        base
+        + url_for(".checkout_return", registration_id=registration.id)
+        + "?session_id={CHECKOUT_SESSION_ID}"
+    )
+    cancel_url = base + url_for(".checkout_cancelled", registration_id=registration.id)
+    try:
+        payment = services.start_checkout(
+            registration,
+            current_user,
+            success_url=success_url,
+            cancel_url=cancel_url,
+            session_minutes=int(current_app.config.get("STRIPE_CHECKOUT_MINUTES", 30)),
+        )
+        db.session.commit()
+    except (services.PaymentError, GatewayError) as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return redirect(status_url)
+    return redirect(payment.checkout_url, code=303)
+
+
+@bp.get("/registrations/<int:registration_id>/return")
+@login_required
+def checkout_return(registration_id: int):
+    """Stripe's success_url. The redirect proves nothing: Stripe itself is asked."""
+    registration = _own_registration(registration_id)
+    session_id = request.args.get("session_id", "")[:255]
+    if session_id and _stripe_enabled() and registration.user_id == current_user.id:
+        try:
+            services.confirm_from_return(registration, current_user, session_id)
+            db.session.commit()
+        except (ValueError, GatewayError) as exc:
+            # The webhook will settle it; the status page keeps watching.
+            db.session.rollback()
+            current_app.logger.info("Return from Stripe not settled: %s", exc)
+    return redirect(url_for(".status", registration_id=registration.id))
+
+
+@bp.get("/registrations/<int:registration_id>/cancelled")
+@login_required
+def checkout_cancelled(registration_id: int):
+    """Stripe's cancel_url: nothing is paid, the seat stays held until the session ends."""
+    registration = _own_registration(registration_id)
+    if registration.status == RegistrationStatus.PENDING_PAYMENT:
+        flash("Payment not completed. Your seat is still held for a short while.", "warning")
+    return redirect(url_for(".status", registration_id=registration.id))
+
+
+def _status_data(registration: Registration) -> dict:
+    payment = services.latest_payment(registration.id)
+    return {
+        "registration_status": registration.status,
+        "payment_status": payment.status if payment else None,
+        "amount_due_pence": registration.amount_due_pence,
+        "amount_paid_pence": registration.amount_paid_pence,
+        "paid": registration.paid_at is not None,
+    }
+
+
+@bp.get("/registrations/<int:registration_id>")
+@login_required
+def status(registration_id: int):
+    """What the webhook (or Stripe, asked directly) has recorded; refreshes while pending."""
+    registration = _own_registration(registration_id)
+    payment = services.latest_payment(registration.id)
+    event = db.session.get(Event, registration.event_id)
+    now = utcnow()
+    session_open = bool(
+        payment
+        and payment.status == services.OPEN
+        and payment.expires_at
+        and payment.expires_at > now
+    )
+    waiting = registration.status == RegistrationStatus.PENDING_PAYMENT and session_open
+    return render_template(
+        "payments/status.html",
+        registration=registration,
+        payment=payment,
+        event=event,
+        waiting=waiting,
+        session_open=session_open,
+        can_pay=registration.status == RegistrationStatus.PENDING_PAYMENT
+        and registration.user_id == current_user.id
+        and _stripe_enabled(),
+        data=_status_data(registration),
+    )
+
+
+@bp.get("/registrations/<int:registration_id>/status.json")
+@login_required
+def status_json(registration_id: int):
+    registration = _own_registration(registration_id)
+    return jsonify(_status_data(registration))
+
+
+@bp.post("/stripe/webhook")
+@csrf.exempt
+def stripe_webhook():
+    """Stripe's events. Signature checked by stripe.Webhook.construct_event; the object is
+    fetched again from Stripe; each event id is applied once."""
+    secret = current_app.config.get("STRIPE_WEBHOOK_SECRET")
+    if not secret or not _stripe_enabled():
+        # 503 so that Stripe keeps retrying until the operator finishes the setup.
+        return jsonify(error="Not configured", message="Card payments are not configured."), 503
+    try:
+        event = construct_event(request.get_data(), request.headers.get("Stripe-Signature"), secret)
+    except WebhookError as exc:
+        return jsonify(error="Bad request", message=str(exc)), 400
+    try:
+        result = services.handle_webhook_event(event)
+        db.session.commit()
+    except services.DuplicateEventError:
+        db.session.rollback()
+        return jsonify(received=True, id=event.id, outcome="duplicate: already processed")
+    except GatewayError as exc:
+        db.session.rollback()
+        return jsonify(error="Stripe unavailable", message=str(exc)), 503
+    except ValueError as exc:
+        # A rule refused the change; answer 500 so Stripe retries and the dashboard shows it.
+        db.session.rollback()
+        current_app.logger.exception("Stripe event %s (%s) failed", event.id, event.type)
+        return jsonify(error="Not applied", message=str(exc)), 500
+    current_app.logger.info("Stripe event %s %s: %s", event.id, event.type, result.outcome)
+    return jsonify(received=True, id=event.id, outcome=result.outcome)

@@ -1,0 +1,12 @@
+"""Shape of payment input."""
+
+from flask_wtf import FlaskForm
+from wtforms import BooleanField
+from wtforms.validators import DataRequired
+
+
+class RefundForm(FlaskForm):
+    confirm = BooleanField(
+        "I have checked the delegate and amount: refund the full payment and free the seat",
+        validators=[DataRequired("Tick the box to confirm the refund.")],
+    )

@@ -1,0 +1,508 @@
+"""Card payments: Checkout attempts, verified webhook events, refunds and revenue.
+
+Only a verified Stripe event, or the same object fetched back from Stripe when the delegate
+returns, marks a registration paid; the browser's redirect itself proves nothing. Every
+change of a payment happens under a row lock on the Payment, then the Registration, in that
+order, so the webhook and the delegate's return racing each other confirm once.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import case, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from app import mail
+from app.auth.models import Role, User
+from app.events.models import Event, TicketType
+from app.extensions import db
+from app.payments import gateway
+from app.payments.gateway import CheckoutSession, WebhookEvent
+from app.payments.models import Payment, StripeEvent
+from app.registration import emails
+from app.registration.models import ENDED, Registration, RegistrationLog, RegistrationStatus
+from app.registration.services import (
+    RegistrationError,
+    mark_paid,
+    refund_registration,
+    release_registration,
+)
+from app.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+
+# Stripe refuses a Checkout Session that expires sooner than 30 minutes after creation; the
+# extra minute absorbs clock differences between us and Stripe.
+MIN_SESSION_MINUTES = 30
+SESSION_MARGIN = timedelta(minutes=1)
+# The seat stays held a little beyond the session, so Stripe's "expired" event (not our own
+# hold sweep) is what releases it, and a payment made in the last second is never orphaned.
+HOLD_GRACE = timedelta(minutes=15)
+# An open session with less time left than this is closed and a fresh one started.
+REUSE_MIN_LEFT = timedelta(minutes=10)
+
+OPEN, PAID, EXPIRED, REFUNDED = "open", "paid", "expired", "refunded"
+
+
+class PaymentError(ValueError):
+    """A payment action that cannot be done; the message is for the user."""
+
+
+class DuplicateEventError(Exception):
+    """The webhook event was already processed (a replay, or a retry racing the first)."""
+
+
+# --- locking -------------------------------------------------------------------------------
+
+
+def _lock(model, row_id: int):
+    """Re-read a row under a lock held until commit (SELECT ... FOR UPDATE).
+
+    SQLite has no row locks: there a no-op write first takes the database's write lock,
+    which serialises this transaction with every other writer in the same way.
+    """
+    if db.session.get_bind().dialect.name == "sqlite":
+        db.session.execute(
+            update(model)
+            .where(model.id == row_id)
+            .values(id=model.id)
+            .execution_options(synchronize_session=False)
+        )
+    return db.session.execute(
+        select(model)
+        .where(model.id == row_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one()
+
+
+def _log(registration_id: int, action: str, detail: str, actor: User | None = None) -> None:
+    db.session.add(
+        RegistrationLog(
+            registration_id=registration_id,
+            action=action,
+            actor_id=actor.id if actor else None,
+            detail=detail[:2000],
+        )
+    )
+
+
+# --- checkout ------------------------------------------------------------------------------
+
+
+def latest_payment(registration_id: int) -> Payment | None:
+    return db.session.execute(
+        select(Payment)
+        .where(Payment.registration_id == registration_id)
+        .order_by(Payment.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def start_checkout(
+    registration: Registration,
+    actor: User,
+    *,
+    success_url: str,
+    cancel_url: str,
+    session_minutes: int = MIN_SESSION_MINUTES,
+    now: datetime | None = None,
+) -> Payment:
+    """An open Checkout Session for the registration: the current one if it has time left,
+    otherwise a new attempt with its own idempotency key. Extends the seat hold to cover it.
+
+    `success_url` may contain Stripe's `{CHECKOUT_SESSION_ID}` placeholder.
+    """
+    now = now or utcnow()
+    if actor.id != registration.user_id:
+        raise PaymentError("This registration belongs to someone else.")
+    registration = _lock(Registration, registration.id)
+    if registration.status != RegistrationStatus.PENDING_PAYMENT or not registration.holds_seat:
+        raise PaymentError("This registration is not waiting for a payment.")
+    if registration.amount_due_pence <= 0 or registration.paid_at is not None:
+        raise PaymentError("There is nothing to pay for this registration.")
+    if registration.hold_expires_at is not None and registration.hold_expires_at <= now:
+        raise PaymentError("Your seat is no longer held. Please register again.")
+
+    current = db.session.execute(
+        select(Payment)
+        .where(Payment.registration_id == registration.id, Payment.status == OPEN)
+        .order_by(Payment.id.desc())
+    ).scalars()
+    for payment in current:
+        time_left = (payment.expires_at or now) - now
+        if time_left >= REUSE_MIN_LEFT and payment.checkout_url:
+            return payment
+        _close_session(payment)
+
+    ticket_type = db.session.get(TicketType, registration.ticket_type_id)
+    event = db.session.get(Event, registration.event_id)
+    payment = Payment(
+        registration_id=registration.id,
+        provider="stripe",
+        idempotency_key=uuid.uuid4().hex,
+        amount_pence=registration.amount_due_pence,
+        currency=(ticket_type.currency or "GBP").upper(),
+        status=OPEN,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    expires_at = now + timedelta(minutes=max(MIN_SESSION_MINUTES, session_minutes)) + SESSION_MARGIN
+    session = gateway.create_checkout_session(
+        amount_pence=payment.amount_pence,
+        currency=payment.currency,
+        product_name=f"{event.title}: {ticket_type.name}",
+        customer_email=registration.user.email,
+        metadata=_metadata(payment),
+        client_reference_id=str(registration.id),
+        success_url=success_url,
+        cancel_url=cancel_url,
+        expires_at=expires_at,
+        idempotency_key=payment.idempotency_key,
+    )
+    payment.checkout_session_id = session.id
+    payment.checkout_url = session.url
+    payment.expires_at = session.expires_at or expires_at
+    # The seat is held while the session is open (and a little after): Stripe's "expired"
+    # event releases it, the hold sweep only if that event never arrives.
+    registration.hold_expires_at = payment.expires_at + HOLD_GRACE
+    _log(registration.id, "checkout_started", f"Card payment {payment.id} opened", actor)
+    db.session.flush()
+    return payment
+
+
+def _metadata(payment: Payment) -> dict[str, str]:
+    return {"registration_id": str(payment.registration_id), "payment_id": str(payment.id)}
+
+
+def _close_session(payment: Payment) -> None:
+    """Expire a session at Stripe before replacing it, so two can never both be paid."""
+    if payment.checkout_session_id:
+        session = gateway.expire_checkout_session(payment.checkout_session_id)
+        if session.status != "expired":
+            raise PaymentError(
+                "Your previous payment is still being processed. Refresh in a minute."
+            )
+    payment.status = EXPIRED
+    payment.note = "Replaced by a new checkout"
+
+
+# --- applying what Stripe says ----------------------------------------------------------------
+
+
+def _mismatches(payment: Payment, session: CheckoutSession) -> list[str]:
+    problems = []
+    if session.amount_total != payment.amount_pence:
+        problems.append(f"amount {session.amount_total} != {payment.amount_pence}")
+    if session.currency != payment.currency.upper():
+        problems.append(f"currency {session.currency or '-'} != {payment.currency}")
+    if session.metadata.get("payment_id") != str(payment.id) or session.metadata.get(
+        "registration_id"
+    ) != str(payment.registration_id):
+        problems.append(f"metadata {session.metadata} does not name payment {payment.id}")
+    if session.client_reference_id not in (None, str(payment.registration_id)):
+        problems.append(f"client_reference_id {session.client_reference_id}")
+    return problems
+
+
+def _confirm(payment_id: int, session: CheckoutSession, *, source: str, now: datetime) -> str:
+    """Mark the payment and its registration paid, once. Returns what happened."""
+    payment = _lock(Payment, payment_id)
+    if payment.status in (PAID, REFUNDED):
+        return f"already {payment.status}"
+    if session.status != "complete" or session.payment_status != "paid":
+        return f"not paid yet ({session.status}/{session.payment_status})"
+    problems = _mismatches(payment, session)
+    if problems:
+        detail = "; ".join(problems)
+        payment.note = f"Not accepted ({source}): {detail}"[:2000]
+        log.warning("Stripe session %s for payment %s rejected: %s", session.id, payment.id, detail)
+        _log(payment.registration_id, "payment_mismatch", f"Session {session.id}: {detail}")
+        return f"mismatch: {detail}"
+    registration = _lock(Registration, payment.registration_id)
+    payment.status = PAID
+    payment.paid_at = now
+    payment.payment_intent_id = session.payment_intent
+    if registration.status == RegistrationStatus.PENDING_PAYMENT and registration.paid_at is None:
+        mark_paid(registration, None, amount_pence=payment.amount_pence, provider="stripe", now=now)
+        return f"paid ({source})"
+    # Paid after the seat was released, or paid twice: give the money back.
+    if registration.paid_at is not None:
+        reason = "already paid"
+    else:
+        reason = f"registration {registration.status}"
+    _refund_at_stripe(payment, now=now, reason=f"Late or duplicate payment: {reason}")
+    _log(registration.id, "payment_refunded_automatically", f"Payment {payment.id}: {reason}")
+    _email_automatic_refund(registration, payment)
+    return f"refunded automatically: {reason}"
+
+
+def _expire(payment_id: int, session: CheckoutSession, *, now: datetime) -> str:
+    payment = _lock(Payment, payment_id)
+    if payment.status != OPEN:
+        return f"ignored: payment {payment.status}"
+    if session.status == "open" or session.payment_status == "paid":
+        return f"ignored: session {session.status}/{session.payment_status}"
+    payment.status = EXPIRED
+    registration = _lock(Registration, payment.registration_id)
+    still_open = db.session.execute(
+        select(func.count())
+        .select_from(Payment)
+        .where(
+            Payment.registration_id == registration.id,
+            Payment.status == OPEN,
+            Payment.id != payment.id,
+        )
+    ).scalar_one()
+    if (
+        registration.status != RegistrationStatus.PENDING_PAYMENT
+        or registration.paid_at is not None
+        or still_open
+    ):
+        return "expired; registration kept"
+    release_registration(registration, None, reason="Card payment not completed in time", now=now)
+    return "expired; seat released"
+
+
+def _refund_at_stripe(payment: Payment, *, now: datetime, reason: str) -> None:
+    if not payment.payment_intent_id:
+        raise PaymentError("This payment has no Stripe payment to refund.")
+    refund = gateway.create_refund(
+        payment_intent=payment.payment_intent_id,
+        amount_pence=payment.amount_pence,
+        # One refund per payment, ever: a double click or a retry finds the same refund.
+        idempotency_key=f"refund-{payment.idempotency_key}",
+        metadata=_metadata(payment),
+    )
+    payment.status = REFUNDED
+    payment.refund_id = refund.id
+    payment.refunded_pence = refund.amount
+    payment.refunded_at = now
+    payment.note = reason[:2000]
+
+
+def _email_automatic_refund(registration: Registration, payment: Payment) -> None:
+    event = db.session.get(Event, registration.event_id)
+    amount = f"£{payment.amount_pence / 100:,.2f}"
+    emails.queue(  # sent after commit, like every registration email
+        mail.build_message(
+            registration.user.email,
+            f"Your payment for {event.title} has been refunded",
+            f"Hello {registration.user.name},\n\nWe received your card payment of {amount} for "
+            f"{event.title}, but your place had already been released or paid for. We have "
+            "refunded the payment in full; it reaches your card in 5 to 10 working days.\n",
+        )
+    )
+
+
+@dataclass(frozen=True)
+class WebhookResult:
+    outcome: str
+    payment_id: int | None
+
+
+SESSION_COMPLETED = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
+SESSION_FAILED = ("checkout.session.expired", "checkout.session.async_payment_failed")
+CHARGE_REFUNDED = "charge.refunded"
+HANDLED = (*SESSION_COMPLETED, *SESSION_FAILED, CHARGE_REFUNDED)
+
+
+def handle_webhook_event(event: WebhookEvent, *, now: datetime | None = None) -> WebhookResult:
+    """Apply a verified Stripe event once. The object is fetched again from Stripe (the
+    event body is only a hint), then checked against our Payment.
+
+    Raises DuplicateEventError for an event already recorded, GatewayError when Stripe
+    cannot be asked (the webhook then answers 5xx and Stripe retries later).
+    """
+    now = now or utcnow()
+    if _event_seen(event.id):
+        raise DuplicateEventError(event.id)
+
+    # Ask Stripe before taking any lock: network time must not hold up other writers.
+    payment: Payment | None = None
+    session: CheckoutSession | None = None
+    charge = None
+    if event.type in HANDLED and event.type != CHARGE_REFUNDED:
+        payment = _payment_by_session(event.object_id)
+        if payment is not None:
+            session = gateway.retrieve_checkout_session(event.object_id)
+    elif event.type == CHARGE_REFUNDED:
+        charge = gateway.retrieve_charge(event.object_id)
+        if charge.payment_intent:
+            payment = db.session.execute(
+                select(Payment).where(Payment.payment_intent_id == charge.payment_intent)
+            ).scalar_one_or_none()
+
+    record = StripeEvent(
+        stripe_event_id=event.id,
+        type=event.type,
+        object_id=event.object_id,
+        payment_id=payment.id if payment else None,
+    )
+    db.session.add(record)
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the same event delivered twice at once
+        raise DuplicateEventError(event.id) from exc
+
+    if event.type not in HANDLED:
+        outcome = "ignored: event type not handled"
+    elif payment is None:
+        outcome = "ignored: not a Journey payment"
+    elif event.type in SESSION_COMPLETED:
+        outcome = _confirm(payment.id, session, source="webhook", now=now)
+    elif event.type in SESSION_FAILED:
+        outcome = _expire(payment.id, session, now=now)
+    else:
+        outcome = _charge_refunded(payment.id, charge, now=now)
+    record.outcome = outcome[:200]
+    db.session.flush()
+    return WebhookResult(outcome=outcome, payment_id=payment.id if payment else None)
+
+
+def _event_seen(stripe_event_id: str) -> bool:
+    return (
+        db.session.execute(
+            select(StripeEvent.id).where(StripeEvent.stripe_event_id == stripe_event_id)
+        ).first()
+        is not None
+    )
+
+
+def _payment_by_session(session_id: str) -> Payment | None:
+    return db.session.execute(
+        select(Payment).where(Payment.checkout_session_id == session_id)
+    ).scalar_one_or_none()
+
+
+def _charge_refunded(payment_id: int, charge: gateway.Charge, *, now: datetime) -> str:
+    payment = _lock(Payment, payment_id)
+    payment.refunded_pence = max(payment.refunded_pence, charge.amount_refunded)
+    if payment.status == REFUNDED:
+        return "already refunded"
+    if not charge.refunded:
+        payment.note = f"Partly refunded at Stripe: {charge.amount_refunded} pence"
+        return f"partial refund of {charge.amount_refunded} recorded"
+    if payment.status != PAID:
+        return f"ignored: payment {payment.status}"
+    payment.status = REFUNDED
+    payment.refunded_at = now
+    payment.note = "Refunded in the Stripe dashboard"
+    registration = _lock(Registration, payment.registration_id)
+    if registration.status in ENDED:
+        return f"refunded; registration already {registration.status}"
+    refund_registration(registration, None, now=now)
+    return "refunded; seat freed"
+
+
+def confirm_from_return(
+    registration: Registration, actor: User, session_id: str, *, now: datetime | None = None
+) -> str | None:
+    """The delegate is back from Stripe: ask Stripe (never the redirect) whether the session
+    is paid, and confirm exactly as the webhook would. Returns None when there is nothing
+    to ask about."""
+    now = now or utcnow()
+    if actor.id != registration.user_id:
+        raise PaymentError("This registration belongs to someone else.")
+    payment = _payment_by_session(session_id)
+    if payment is None or payment.registration_id != registration.id or payment.status != OPEN:
+        return None
+    session = gateway.retrieve_checkout_session(session_id)
+    return _confirm(payment.id, session, source="return", now=now)
+
+
+# --- refunds by organisers ----------------------------------------------------------------------
+
+
+def paid_payment(registration_id: int) -> Payment | None:
+    return db.session.execute(
+        select(Payment).where(Payment.registration_id == registration_id, Payment.status == PAID)
+    ).scalar_one_or_none()
+
+
+def refund_payment(
+    registration: Registration, actor: User, *, now: datetime | None = None
+) -> Payment | None:
+    """An organiser refunds a paid registration: the card payment is refunded at Stripe
+    (one refund per payment, whatever the retries), then the registration is refunded, its
+    seat freed and the waiting list moved on. Invoice payments are returned by hand; for
+    those only the registration changes. Returns the card payment, if there was one."""
+    now = now or utcnow()
+    if not actor.has_role(Role.ORGANISER):
+        raise PaymentError("Only organisers can refund.")
+    payment = paid_payment(registration.id)
+    if payment is not None:
+        payment = _lock(Payment, payment.id)
+    registration = _lock(Registration, registration.id)
+    if registration.status in ENDED:
+        raise PaymentError(f"This registration is already {registration.status}.")
+    if registration.paid_at is None or registration.amount_paid_pence <= 0:
+        raise PaymentError("Nothing has been paid for this registration.")
+    if payment is not None and payment.status == PAID:
+        _refund_at_stripe(payment, now=now, reason=f"Refunded by {actor.name}")
+        _log(registration.id, "card_refund", f"Refund {payment.refund_id}", actor)
+    try:
+        refund_registration(registration, actor, now=now)
+    except RegistrationError as exc:
+        raise PaymentError(str(exc)) from exc
+    return payment
+
+
+# --- revenue ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RevenueRow:
+    ticket_type: TicketType
+    paid_count: int
+    awaiting_count: int
+    refunded_count: int
+    gross_pence: int
+    refunded_pence: int
+
+    @property
+    def net_pence(self) -> int:
+        return self.gross_pence - self.refunded_pence
+
+
+def revenue_by_ticket_type(event: Event) -> list[RevenueRow]:
+    """Per ticket type: money taken, money given back and what is still awaited (two queries)."""
+    is_paid = Registration.paid_at.is_not(None)
+    refunded = Registration.status == RegistrationStatus.REFUNDED
+    rows = db.session.execute(
+        select(
+            Registration.ticket_type_id,
+            func.sum(case((is_paid & ~refunded, 1), else_=0)),
+            func.sum(case((Registration.status == RegistrationStatus.PENDING_PAYMENT, 1), else_=0)),
+            func.sum(case((is_paid & refunded, 1), else_=0)),
+            func.sum(case((is_paid, Registration.amount_paid_pence), else_=0)),
+            func.sum(case((is_paid & refunded, Registration.amount_paid_pence), else_=0)),
+        )
+        .where(Registration.event_id == event.id)
+        .group_by(Registration.ticket_type_id)
+    ).all()
+    by_type = {r[0]: [int(v or 0) for v in r[1:]] for r in rows}
+    types = db.session.execute(
+        select(TicketType)
+        .where(TicketType.event_id == event.id)
+        .order_by(TicketType.position, TicketType.id)
+    ).scalars()
+    return [RevenueRow(t, *by_type.get(t.id, [0, 0, 0, 0, 0])) for t in types]
+
+
+def event_payments(event: Event) -> list[tuple[Payment, Registration]]:
+    """Card payments of an event, newest first, with their registration and delegate."""
+    return list(
+        db.session.execute(
+            select(Payment, Registration)
+            .join(Registration, Payment.registration_id == Registration.id)
+            .where(Registration.event_id == event.id)
+            .order_by(Payment.id.desc())
+            .options(joinedload(Registration.user), joinedload(Registration.ticket_type))
+        ).all()
+    )

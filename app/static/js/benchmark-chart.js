@@ -15,6 +15,7 @@
     return parts.length === 2 ? [parts[0] + " &", parts[1]] : label;
   });
 
+  var small = window.innerWidth < 576;
   var datasets = [{
     label: "Your business",
     data: data.yours,
@@ -22,7 +23,7 @@
     backgroundColor: "rgba(11, 79, 108, 0.15)",
     borderWidth: 3,
     pointStyle: "circle",
-    pointRadius: 5,
+    pointRadius: small ? 4 : 5,
     pointBackgroundColor: "#0b4f6c",
     fill: true,
     order: 1
@@ -36,7 +37,7 @@
       borderWidth: 2,
       borderDash: [8, 5],
       pointStyle: "triangle",
-      pointRadius: 6,
+      pointRadius: small ? 5 : 6,
       pointBackgroundColor: "#b35c00",
       fill: false,
       spanGaps: true,
@@ -59,7 +60,6 @@
     });
   }
 
-  var small = window.innerWidth < 576;
   new Chart(canvas, {
     type: "radar",
     data: { labels: labels, datasets: datasets },

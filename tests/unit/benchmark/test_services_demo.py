@@ -1,0 +1,68 @@
+"""The demo's benchmark results: enough for peer comparison, a baseline and a re-assessment
+for the demo delegate's business, and site-visit hosts strong on their visits' themes."""
+
+from datetime import timedelta
+
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.benchmark import services
+from app.benchmark.models import BenchmarkResponse
+from app.demo import benchmark as demo_benchmark
+from app.demo import seed_demo
+from app.events.models import Event
+from app.extensions import db
+
+
+def _org_of(email: str):
+    return db.session.execute(select(User).where(User.email == email)).scalar_one().organisation
+
+
+def test_every_demo_organisation_has_a_current_benchmark(app):
+    assert seed_demo() is True
+    responses = list(db.session.execute(select(BenchmarkResponse)).scalars())
+    orgs = {r.organisation_id for r in responses}
+    assert len(orgs) == 14
+    assert len(responses) == 15
+    assert all(r.status == "submitted" and r.band for r in responses)
+    assert all(services.has_valid_benchmark(org_id) for org_id in orgs)
+    assert len({r.overall_score for r in responses}) >= 10  # varied
+
+
+def test_demo_delegate_has_a_baseline_and_a_recent_reassessment(app):
+    seed_demo()
+    org = _org_of("delegate@example.com")
+    first, latest = services.baseline(org.id), services.latest_submitted(org.id)
+    assert first.id != latest.id
+    assert timedelta(days=320) < latest.submitted_at - first.submitted_at < timedelta(days=340)
+    results = services.results_for(latest)
+    assert results.overall_change is not None and results.overall_change > 0
+    # Four SIC 25 small businesses plus one micro: the sector group (5) is shown.
+    assert results.peer.available and results.peer.level == "sector"
+    assert results.peer.org_count == 5
+    assert results.peer_gva_median is not None
+    assert results.recommendations, "the demo delegate should be shown what to do next"
+
+
+def test_site_visit_hosts_score_75_or_more_on_their_visits_pillars(app):
+    seed_demo()
+    visits = db.session.execute(
+        select(Event).where(Event.kind == "site_visit", Event.host_organisation_id.is_not(None))
+    ).scalars()
+    checked = 0
+    for visit in visits:
+        latest = services.latest_submitted(visit.host_organisation_id)
+        for pillar in visit.pillars:
+            assert latest.pillar_scores[pillar] >= 75, (visit.slug, pillar)
+            checked += 1
+    assert checked == 4
+
+
+def test_demo_answers_are_deterministic():
+    import random
+
+    targets = dict(demo_benchmark.DELEGATE_PROFILE)
+    first = demo_benchmark._answers(random.Random(7), targets, ("lean",))
+    second = demo_benchmark._answers(random.Random(7), targets, ("lean",))
+    assert first == second
+    assert all(first[k] in (3, 4) for k in first if k.startswith("lean."))

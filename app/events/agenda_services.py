@@ -413,7 +413,7 @@ def _change_line(session: AgendaSession, before: dict, rooms: dict[int, Room], t
 def _published_in(event: Event, session_id: int) -> AgendaSession:
     session = db.session.get(AgendaSession, session_id)
     if session is None or session.event_id != event.id or session.published_at is None:
-        raise AgendaError("That session is not on this event's agenda.")
+        raise AgendaError("That session is not on the agenda of this event.")
     return session
 
 

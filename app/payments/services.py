@@ -183,7 +183,9 @@ def _metadata(payment: Payment) -> dict[str, str]:
 def _close_session(payment: Payment) -> None:
     """Expire a session at Stripe before replacing it, so two can never both be paid."""
     if payment.checkout_session_id:
-        session = gateway.expire_checkout_session(payment.checkout_session_id)
+        session = gateway.retrieve_checkout_session(payment.checkout_session_id)
+        if session.status == "open":
+            session = gateway.expire_checkout_session(payment.checkout_session_id)
         if session.status != "expired":
             raise PaymentError(
                 "Your previous payment is still being processed. Refresh in a minute."

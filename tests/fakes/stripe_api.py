@@ -248,3 +248,15 @@ def sign(payload: bytes, secret: str = WEBHOOK_SECRET, timestamp: int | None = N
     t = int(time.time()) if timestamp is None else timestamp
     mac = hmac.new(secret.encode(), f"{t}.".encode() + payload, hashlib.sha256).hexdigest()
     return f"t={t},v1={mac}"
+
+
+def running_fake(app):
+    """For a `stripe_api` fixture: `yield from running_fake(app)`. FakeStripe runs and the
+    app's Stripe client points at it; the test still sets the keys with
+    @pytest.mark.config(STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET="whsec_test")."""
+    fake = FakeStripe().start()
+    app.config.update(STRIPE_API_BASE=fake.url, STRIPE_MAX_NETWORK_RETRIES=0)
+    try:
+        yield fake
+    finally:
+        fake.stop()

@@ -20,7 +20,7 @@ from app.registration.models import EmailLog, Registration, RegistrationLog
 from app.timeutil import utcnow
 from tests.factories import make_organisation, make_user
 from tests.factories_payments import PRICE, make_paid_event, make_pending_registration
-from tests.fakes.stripe_api import WEBHOOK_SECRET, FakeStripe, event_body, sign
+from tests.fakes.stripe_api import WEBHOOK_SECRET, event_body, running_fake, sign
 
 STRIPE_KEYS = {"STRIPE_SECRET_KEY": "sk_test_x", "STRIPE_WEBHOOK_SECRET": "whsec_test"}
 pytestmark = pytest.mark.config(**STRIPE_KEYS)
@@ -30,10 +30,7 @@ WEBHOOK = "/payments/stripe/webhook"
 
 @pytest.fixture
 def stripe_api(app):
-    fake = FakeStripe().start()
-    app.config.update(STRIPE_API_BASE=fake.url, STRIPE_MAX_NETWORK_RETRIES=0)
-    yield fake
-    fake.stop()
+    yield from running_fake(app)
 
 
 def post_event(client, type_, obj, event_id=None, secret=WEBHOOK_SECRET, timestamp=None):
@@ -540,6 +537,36 @@ def test_webhook_racing_the_return_confirms_once(app, client, login, pending, st
     assert len(outbox) == 1
     assert fresh(Payment, payment.id).status == "paid"
     assert stripe_api.calls("POST", "/v1/refunds") == []
+
+
+def test_same_event_delivered_twice_at_once_is_applied_once(
+    app, client, login, pending, stripe_api
+):
+    """Stripe retries while the first delivery is still running: both pass the "seen?" check
+    while Stripe is being asked, then the unique event id lets one through."""
+    _, payment = start_checkout(client, login, pending)
+    session = stripe_api.pay(payment.checkout_session_id)
+    stripe_api.delays["GET /v1/checkout/sessions/"] = 0.3
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def deliver():
+        c = app.test_client()
+        barrier.wait()
+        response = post_event(c, "checkout.session.completed", session, "evt_twice")
+        assert response.status_code == 200
+        outcomes.append(response.json["outcome"])
+
+    threads = [threading.Thread(target=deliver) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+
+    assert sorted(outcomes) == ["duplicate: already processed", "paid (webhook)"]
+    assert len(stripe_api.calls("GET", f"/v1/checkout/sessions/{session['id']}")) == 2
+    assert paid_logs(pending.id) == 1
+    assert count(StripeEvent) == 1
 
 
 # --- refunds --------------------------------------------------------------------------------------

@@ -1,0 +1,39 @@
+"""Factories for registration tests."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+
+from app.auth.models import Organisation
+from app.benchmark.models import BenchmarkResponse
+from app.extensions import db
+from app.timeutil import utcnow
+from tests.factories import make_organisation, make_user
+
+
+def make_benchmark(
+    organisation: Organisation, submitted_at: datetime | None = None, user=None
+) -> BenchmarkResponse:
+    """A submitted benchmark (no signal sent: tests that need the signal send it)."""
+    user = user or make_user(organisation=organisation)
+    response = BenchmarkResponse(
+        public_id=secrets.token_hex(16),
+        organisation_id=organisation.id,
+        submitted_by_id=user.id,
+        status="submitted",
+        questionnaire_version="1",
+        submitted_at=submitted_at or utcnow() - timedelta(days=1),
+    )
+    db.session.add(response)
+    db.session.flush()
+    return response
+
+
+def make_delegate(benchmark: bool = True, **kw):
+    """A delegate whose business has (or has not) a benchmark from the last year."""
+    org = kw.pop("organisation", None) or make_organisation()
+    user = make_user(organisation=org, **kw)
+    if benchmark:
+        make_benchmark(org, user=user)
+    return user

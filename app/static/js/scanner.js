@@ -1,0 +1,476 @@
+/* Journey door scanner: camera (BarcodeDetector or jsQR), keyboard-wedge and typed codes,
+   name search, big result screens with sound and vibration, undo, and a queue for scans made
+   while the connection is down. Every decision is the server's: this file only shows it. */
+(function () {
+  "use strict";
+  var root = document.getElementById("scanner");
+  if (!root) return;
+
+  var cfg = root.dataset;
+  var csrf = document.querySelector('meta[name="csrf-token"]').content;
+  var isOrganiser = cfg.organiser === "true";
+  var $ = function (id) { return document.getElementById(id); };
+  var pointSelect = $("point");
+  var video = $("video");
+  var overlay = $("result");
+  var params = new URLSearchParams(location.search);
+
+  var RESULT_MS = { green: 2000, amber: 3000, red: 3000, info: 1500 };
+  var SAME_CODE_PAUSE_MS = 5000; // a ticket held in front of the camera is sent once
+  var UNDO_MS = 5 * 60 * 1000;
+  var QUEUE_KEY = "journey-scan-queue:" + cfg.event;
+  var POINT_KEY = "journey-scan-point:" + cfg.event;
+  var DEVICE_KEY = "journey-scan-device";
+
+  var busy = false;
+  var showing = false;
+  var hideTimer = null;
+  var lastCode = "";
+  var lastCodeAt = 0;
+
+  // ------------------------------------------------------------ identity of this device
+
+  function uuid() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 15) | 64; b[8] = (b[8] & 63) | 128;
+    var h = Array.prototype.map.call(b, function (x) { return (x + 256).toString(16).slice(1); }).join("");
+    return h.slice(0, 8) + "-" + h.slice(8, 12) + "-" + h.slice(12, 16) + "-" + h.slice(16, 20) + "-" + h.slice(20);
+  }
+  var device = localStorage.getItem(DEVICE_KEY);
+  if (!device) {
+    device = "scanner-" + uuid().slice(0, 8);
+    localStorage.setItem(DEVICE_KEY, device);
+  }
+
+  // ------------------------------------------------------------ check-in point
+
+  function pointId() { return pointSelect.value ? parseInt(pointSelect.value, 10) : null; }
+  function pointLabel() { return pointSelect.options[pointSelect.selectedIndex].text; }
+  var savedPoint = localStorage.getItem(POINT_KEY);
+  if (savedPoint !== null && pointSelect.querySelector('option[value="' + savedPoint + '"]')) {
+    pointSelect.value = savedPoint;
+  }
+  function pointChanged() {
+    localStorage.setItem(POINT_KEY, pointSelect.value);
+    $("point-name").textContent = pointLabel();
+    lastCode = "";
+    runSearch();
+  }
+  pointSelect.addEventListener("change", pointChanged);
+  $("point-name").textContent = pointLabel();
+
+  // ------------------------------------------------------------ sound and vibration
+
+  var audio = null;
+  function unlockAudio() {
+    var Ctx = window.AudioContext || window.webkitAudioContext;
+    if (!Ctx) return;
+    if (!audio) audio = new Ctx();
+    if (audio.state === "suspended") audio.resume();
+  }
+  document.addEventListener("pointerdown", unlockAudio, { passive: true });
+  document.addEventListener("keydown", unlockAudio);
+
+  var SOUNDS = {
+    green: { wave: "sine", notes: [[880, 110], [0, 40], [1320, 170]], buzz: [80] },
+    amber: { wave: "triangle", notes: [[660, 170], [0, 90], [660, 170], [0, 90], [660, 170]], buzz: [150, 100, 150] },
+    red: { wave: "sawtooth", notes: [[220, 260], [0, 80], [180, 420]], buzz: [400, 120, 400] },
+    info: { wave: "sine", notes: [[520, 120]], buzz: [40] },
+  };
+  function signal(tone) {
+    var s = SOUNDS[tone] || SOUNDS.info;
+    if (navigator.vibrate) { try { navigator.vibrate(s.buzz); } catch (e) { /* not allowed */ } }
+    if (!audio || audio.state !== "running") return;
+    var t = audio.currentTime + 0.01;
+    s.notes.forEach(function (n) {
+      var secs = n[1] / 1000;
+      if (n[0]) {
+        var osc = audio.createOscillator();
+        var gain = audio.createGain();
+        osc.type = s.wave;
+        osc.frequency.value = n[0];
+        gain.gain.setValueAtTime(0.25, t);
+        gain.gain.exponentialRampToValueAtTime(0.001, t + secs);
+        osc.connect(gain).connect(audio.destination);
+        osc.start(t);
+        osc.stop(t + secs);
+      }
+      t += secs;
+    });
+  }
+
+  // ------------------------------------------------------------ result screen
+
+  var SYMBOL = { green: "✓", amber: "!", red: "✕", info: "i" };
+  var currentResult = null;
+
+  function detailLine(r) {
+    if (r.result === "already_checked_in") {
+      return "Already checked in at " + r.checked_in_at_local + " at " + r.point +
+        (r.checked_in_by ? " by " + r.checked_in_by : "");
+    }
+    if (r.result === "wrong_event" && r.other_event) return "This ticket is for: " + r.other_event;
+    if (r.result === "ok") return r.point ? "Checked in at " + r.point : "";
+    return "";
+  }
+
+  function canUndo(r) {
+    return r.result === "ok" && r.checkin_id &&
+      (isOrganiser || Date.now() - (r.receivedAt || 0) < UNDO_MS);
+  }
+
+  function show(r) {
+    currentResult = r;
+    var tone = r.tone || "info";
+    overlay.className = "scan-result tone-" + tone;
+    overlay.dataset.result = r.result || "";
+    $("result-symbol").textContent = SYMBOL[tone] || "";
+    $("result-headline").textContent = r.headline || "";
+    $("result-name").textContent = r.name || "";
+    $("result-org").textContent = r.organisation || "";
+    $("result-ticket").textContent = r.ticket_type || "";
+    $("result-detail").textContent = r.detail || detailLine(r);
+    $("result-advice").textContent = r.advice || "";
+    $("result-undo").classList.toggle("d-none", !canUndo(r));
+    var ms = RESULT_MS[tone] || 2500;
+    var timer = $("result-timer");
+    timer.classList.remove("running");
+    void timer.offsetWidth; // restart the countdown bar
+    timer.style.setProperty("--scan-ms", ms + "ms");
+    timer.classList.add("running");
+    showing = true;
+    overlay.focus({ preventScroll: true });
+    signal(tone);
+    clearTimeout(hideTimer);
+    hideTimer = setTimeout(hide, ms);
+  }
+
+  function hide() {
+    clearTimeout(hideTimer);
+    overlay.classList.add("d-none");
+    showing = false;
+    currentResult = null;
+  }
+
+  overlay.addEventListener("click", function (e) {
+    if (e.target.id !== "result-undo") hide();
+  });
+  $("result-undo").addEventListener("click", function () {
+    clearTimeout(hideTimer);
+    var r = currentResult;
+    if (r) undo(r);
+  });
+
+  // ------------------------------------------------------------ recent scans on this device
+
+  function addRecent(r) {
+    var empty = $("recent-empty");
+    if (empty) empty.remove();
+    var li = document.createElement("li");
+    li.className = "list-group-item d-flex justify-content-between align-items-center gap-2";
+    var text = document.createElement("span");
+    var dot = document.createElement("span");
+    dot.className = "recent-tone tone-" + (r.tone || "info");
+    text.appendChild(dot);
+    var when = new Date().toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+    text.appendChild(document.createTextNode(
+      when + " · " + (r.name ? r.name + " — " : "") + (r.headline || r.result) +
+      (r.point && r.result === "ok" ? " (" + r.point + ")" : "")));
+    li.appendChild(text);
+    if (r.result === "ok" && r.checkin_id) {
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = "btn btn-sm btn-outline-danger flex-shrink-0";
+      btn.textContent = "Undo";
+      btn.addEventListener("click", function () { undo(r, btn); });
+      li.appendChild(btn);
+      r.undoButton = btn;
+      if (!isOrganiser) setTimeout(function () { btn.remove(); }, UNDO_MS);
+    }
+    var list = $("recent");
+    list.insertBefore(li, list.firstChild);
+    while (list.children.length > 15) list.removeChild(list.lastChild);
+  }
+
+  // ------------------------------------------------------------ talking to the server
+
+  function post(url, payload) {
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrf },
+      body: JSON.stringify(payload),
+    });
+  }
+
+  function problem(status, body) {
+    var msg = (body && body.message) || "";
+    if (status === 401) return { tone: "red", headline: "Signed out", advice: "Sign in again, then scan." };
+    if (status === 403) return { tone: "red", headline: "Not allowed", advice: msg || "You are not door staff for this event." };
+    if (status === 429) return { tone: "amber", headline: "Slow down", advice: "Too many scans at once. Wait a moment and scan again." };
+    return { tone: "red", headline: "Could not check", advice: msg || "Scan again." };
+  }
+
+  function redeem(fields) {
+    if (busy) return Promise.resolve();
+    busy = true;
+    var payload = { session_id: pointId(), nonce: uuid(), device: device };
+    Object.keys(fields).forEach(function (k) { payload[k] = fields[k]; });
+    return send(payload, true).finally(function () { busy = false; });
+  }
+
+  function send(payload, interactive) {
+    return post(cfg.scanUrl, payload).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (body) {
+        if (res.status === 200) {
+          body.receivedAt = Date.now();
+          if (interactive) show(body);
+          addRecent(body);
+          if (body.result === "ok") runSearch();
+          return true;
+        }
+        if (interactive) show(problem(res.status, body));
+        return res.status !== 429; // drop everything but rate-limited scans from the queue
+      });
+    }, function () {
+      if (interactive) {
+        enqueue(payload);
+        show({
+          tone: "amber", headline: "No connection",
+          advice: "Not checked yet: the scan is saved and will be sent when the connection returns. " +
+            "Do not admit unless you are sure.",
+        });
+      }
+      return false;
+    });
+  }
+
+  function undo(r, button) {
+    post(cfg.undoUrl, { checkin_id: r.checkin_id }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (body) {
+        if (res.ok) {
+          if (r.undoButton) r.undoButton.remove();
+          if (button) button.remove();
+          show({ tone: "info", headline: "Admission undone", name: r.name, advice: "They can be scanned again." });
+          runSearch();
+        } else {
+          show({ tone: "red", headline: "Could not undo", advice: body.message || "Ask an organiser." });
+        }
+      });
+    }, function () {
+      show({ tone: "red", headline: "No connection", advice: "The admission was not undone." });
+    });
+  }
+
+  // ------------------------------------------------------------ offline queue
+
+  function loadQueue() {
+    try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; }
+  }
+  function saveQueue(q) {
+    localStorage.setItem(QUEUE_KEY, JSON.stringify(q));
+    var banner = $("offline-banner");
+    banner.classList.toggle("d-none", q.length === 0);
+    banner.textContent = q.length + (q.length === 1 ? " scan is" : " scans are") +
+      " waiting for the connection. They will be sent (once each) as soon as it returns.";
+  }
+  function enqueue(payload) { var q = loadQueue(); q.push(payload); saveQueue(q); }
+  var flushing = false;
+  function flushQueue() {
+    var q = loadQueue();
+    if (flushing || !q.length || !navigator.onLine) return;
+    flushing = true;
+    var item = q[0];
+    send(item, false).then(function (done) {
+      var rest = loadQueue().filter(function (p) { return p.nonce !== item.nonce; });
+      if (done) saveQueue(rest);
+      flushing = false;
+      if (done && rest.length) flushQueue();
+    });
+  }
+  saveQueue(loadQueue());
+  window.addEventListener("online", flushQueue);
+  setInterval(flushQueue, 5000);
+
+  // ------------------------------------------------------------ codes from anywhere
+
+  function codeRead(raw) {
+    var code = (raw || "").trim();
+    if (!code || showing || busy) return;
+    var now = Date.now();
+    if (code === lastCode && now - lastCodeAt < SAME_CODE_PAUSE_MS) return;
+    lastCode = code;
+    lastCodeAt = now;
+    redeem({ code: code });
+  }
+
+  $("code-form").addEventListener("submit", function (e) {
+    e.preventDefault();
+    var input = $("code-input");
+    var code = input.value;
+    input.value = "";
+    lastCode = ""; // a typed code is always sent
+    codeRead(code);
+  });
+
+  // A keyboard-wedge scanner types the code and Enter, fast, wherever the focus is.
+  var wedge = "";
+  var wedgeAt = 0;
+  document.addEventListener("keydown", function (e) {
+    var tag = (e.target.tagName || "").toLowerCase();
+    if (tag === "input" || tag === "select" || tag === "textarea") return;
+    if (showing && (e.key === "Enter" || e.key === "Escape" || e.key === " ")) { e.preventDefault(); hide(); return; }
+    var now = Date.now();
+    if (now - wedgeAt > 1000) wedge = "";
+    wedgeAt = now;
+    if (e.key === "Enter") {
+      if (wedge.length >= 4) { e.preventDefault(); lastCode = ""; codeRead(wedge); }
+      wedge = "";
+    } else if (e.key.length === 1) {
+      wedge += e.key;
+    }
+  });
+
+  // ------------------------------------------------------------ camera
+
+  var detector = null;
+  var canvas = document.createElement("canvas");
+  var ctx2d = canvas.getContext("2d", { willReadFrequently: true });
+  var decoderName = "";
+
+  function chooseDecoder() {
+    var forced = params.get("decoder");
+    if (forced !== "jsqr" && "BarcodeDetector" in window) {
+      return window.BarcodeDetector.getSupportedFormats().then(function (formats) {
+        if (formats.indexOf("qr_code") >= 0) {
+          detector = new window.BarcodeDetector({ formats: ["qr_code"] });
+          return "BarcodeDetector";
+        }
+        return "jsQR";
+      }, function () { return "jsQR"; });
+    }
+    return Promise.resolve("jsQR");
+  }
+
+  function decodeFrame() {
+    if (detector) {
+      return detector.detect(video).then(function (codes) {
+        return codes.length ? codes[0].rawValue : null;
+      });
+    }
+    if (!window.jsQR) return Promise.resolve(null);
+    var w = video.videoWidth, h = video.videoHeight;
+    if (!w || !h) return Promise.resolve(null);
+    var scale = Math.min(1, 800 / Math.max(w, h));
+    canvas.width = Math.round(w * scale);
+    canvas.height = Math.round(h * scale);
+    ctx2d.drawImage(video, 0, 0, canvas.width, canvas.height);
+    var img = ctx2d.getImageData(0, 0, canvas.width, canvas.height);
+    var found = window.jsQR(img.data, img.width, img.height, { inversionAttempts: "dontInvert" });
+    return Promise.resolve(found ? found.data : null);
+  }
+
+  function loop() {
+    var next = function () { setTimeout(loop, 150); };
+    if (showing || busy || video.readyState < 2) { next(); return; }
+    decodeFrame().then(function (code) { if (code) codeRead(code); }, function () { /* frame not ready */ })
+      .then(next, next);
+  }
+
+  function startCamera() {
+    var status = $("camera-status");
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      status.textContent = "No camera here: type, scan with a handheld scanner, or search by name.";
+      return;
+    }
+    status.textContent = "Starting camera…";
+    navigator.mediaDevices.getUserMedia({
+      audio: false,
+      video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
+    }).then(function (stream) {
+      video.srcObject = stream;
+      return video.play();
+    }).then(function () {
+      return chooseDecoder();
+    }).then(function (name) {
+      decoderName = name;
+      $("camera-box").classList.add("live");
+      $("decoder-name").textContent = "Decoder: " + decoderName;
+      status.textContent = "Scanning — hold the ticket’s QR code in the frame";
+      root.dataset.decoder = decoderName;
+      loop();
+    }).catch(function (err) {
+      status.textContent = "Camera unavailable (" + (err && err.name || "error") +
+        "): type the code, use a handheld scanner, or search by name.";
+    });
+  }
+  $("camera-start").addEventListener("click", function () { unlockAudio(); startCamera(); });
+  if (params.get("camera") !== "off") {
+    // Start straight away where permission is already granted; otherwise wait for a tap.
+    if (navigator.permissions && navigator.permissions.query) {
+      navigator.permissions.query({ name: "camera" }).then(function (p) {
+        if (p.state === "granted") startCamera();
+      }, function () { /* unknown: wait for the tap */ });
+    }
+  }
+
+  // ------------------------------------------------------------ name search
+
+  var searchTimer = null;
+  var searchSeq = 0;
+  var STATUS_LABEL = {
+    confirmed: ["Confirmed", "success"],
+    pending_benchmark: ["Benchmark pending", "warning"],
+    pending_payment: ["Not paid", "warning"],
+    waitlisted: ["Waiting list", "secondary"],
+    cancelled: ["Cancelled", "danger"],
+    refunded: ["Refunded", "danger"],
+  };
+
+  function runSearch() {
+    var q = $("search-input").value.trim();
+    var out = $("search-results");
+    var status = $("search-status");
+    if (q.length < 2) { out.innerHTML = ""; status.textContent = ""; return; }
+    var seq = ++searchSeq;
+    var url = cfg.searchUrl + "?q=" + encodeURIComponent(q) +
+      (pointId() ? "&session_id=" + pointId() : "");
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (res) { return res.json().then(function (b) { return [res, b]; }); })
+      .then(function (pair) {
+        if (seq !== searchSeq) return;
+        var res = pair[0], body = pair[1];
+        out.innerHTML = "";
+        if (!res.ok) { status.textContent = body.message || "Search failed."; return; }
+        status.textContent = body.results.length ? "Tap a person to check them in at " + pointLabel() + "." : "Nobody found.";
+        body.results.forEach(function (a) {
+          var btn = document.createElement("button");
+          btn.type = "button";
+          btn.className = "list-group-item list-group-item-action py-3";
+          var label = STATUS_LABEL[a.status] || [a.status, "secondary"];
+          var top = document.createElement("div");
+          top.className = "d-flex justify-content-between gap-2";
+          var name = document.createElement("strong");
+          name.textContent = a.name;
+          var badge = document.createElement("span");
+          badge.className = "badge text-bg-" + (a.checked_in_at_local ? "info" : label[1]);
+          badge.textContent = a.checked_in_at_local ? "In at " + a.checked_in_at_local : label[0];
+          top.appendChild(name);
+          top.appendChild(badge);
+          var sub = document.createElement("div");
+          sub.className = "small text-body-secondary";
+          sub.textContent = [a.organisation, a.email, a.ticket_type].filter(Boolean).join(" · ");
+          btn.appendChild(top);
+          btn.appendChild(sub);
+          btn.addEventListener("click", function () { redeem({ registration_id: a.registration_id }); });
+          out.appendChild(btn);
+        });
+      })
+      .catch(function () { if (seq === searchSeq) status.textContent = "No connection."; });
+  }
+  $("search-input").addEventListener("input", function () {
+    clearTimeout(searchTimer);
+    searchTimer = setTimeout(runSearch, 250);
+  });
+})();

@@ -28,9 +28,12 @@ def make_booking(session: AgendaSession, user=None, status: str = "booked") -> S
         active_user_id=user.id,
     )
     booking = SessionBooking(
-        session=session, user=user, registration=registration, status=status,
+        session=session,
+        user=user,
+        registration=registration,
+        status=status,
         active_user_id=user.id,
-    )  # fmt: skip
+    )
     db.session.add_all([registration, booking])
     db.session.flush()
     return booking

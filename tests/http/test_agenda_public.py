@@ -22,8 +22,14 @@ def _summer_event(**kw):
 def test_agenda_shows_the_published_copy_in_uk_time(client):
     event = _summer_event(slug="summer-forum")
     speaker = make_speaker("Ann Example", organisation="Fenwright CAD")
-    session = make_session(event, start_offset=timedelta(minutes=15), speakers=[speaker],
-                           title="Lean in practice", track="Lean", pillars=["lean"])  # fmt: skip
+    session = make_session(
+        event,
+        start_offset=timedelta(minutes=15),
+        speakers=[speaker],
+        title="Lean in practice",
+        track="Lean",
+        pillars=["lean"],
+    )
     session.title = "Draft title nobody should see"
     make_session(event, start_offset=timedelta(hours=3), publish=False, title="Unpublished talk")
     db.session.commit()
@@ -49,8 +55,9 @@ def test_cancelled_sessions_stay_visible_as_cancelled(client):
 def test_capacity_left_is_shown_for_bookable_sessions(client):
     event = make_event(slug="bookable")
     make_session(event, title="Workshop", kind="workshop", capacity=30, seats_taken=12)
-    make_session(event, start_offset=timedelta(hours=3), title="Full one", capacity=5,
-                 seats_taken=5)  # fmt: skip
+    make_session(
+        event, start_offset=timedelta(hours=3), title="Full one", capacity=5, seats_taken=5
+    )
     db.session.commit()
     html = client.get("/events/bookable/agenda").get_data(as_text=True)
     assert "<strong>18</strong> of 30 seats left" in html
@@ -60,8 +67,13 @@ def test_capacity_left_is_shown_for_bookable_sessions(client):
 def test_filters_by_track_and_theme_keep_breaks(client):
     event = make_event(slug="filtered")
     make_session(event, title="Lean talk", track="Lean", pillars=["lean"])
-    make_session(event, start_offset=timedelta(hours=2), title="Digital talk", track="Digital",
-                 pillars=["digital"])  # fmt: skip
+    make_session(
+        event,
+        start_offset=timedelta(hours=2),
+        title="Digital talk",
+        track="Digital",
+        pillars=["digital"],
+    )
     make_session(event, start_offset=timedelta(hours=3), title="Lunch", kind="break")
     db.session.commit()
     html = client.get("/events/filtered/agenda?track=Lean").get_data(as_text=True)
@@ -108,10 +120,15 @@ def _make_large_agenda(sessions: int, speakers: int, slug: str):
     event = make_event(slug=slug, venue=venue, hours=10)
     people = [make_speaker(f"Speaker {n}") for n in range(speakers)]
     for n in range(sessions):
-        make_session(event, start_offset=timedelta(minutes=(n // 6) * 5 % 540),
-                     room=venue.rooms[n % 6], speakers=[people[n % speakers],
-                     people[(n + 1) % speakers]], capacity=20 if n % 4 == 0 else None,
-                     track=f"Track {n % 5}", pillars=["lean"])  # fmt: skip
+        make_session(
+            event,
+            start_offset=timedelta(minutes=(n // 6) * 5 % 540),
+            room=venue.rooms[n % 6],
+            speakers=[people[n % speakers], people[(n + 1) % speakers]],
+            capacity=20 if n % 4 == 0 else None,
+            track=f"Track {n % 5}",
+            pillars=["lean"],
+        )
     return event
 
 
@@ -150,8 +167,10 @@ def test_star_and_unstar_build_my_agenda(client, login):
     user = make_user()
     db.session.commit()
     login(user)
-    response = client.post(f"/events/stars/agenda/sessions/{chosen.id}/star",
-                           data={"next": "/events/stars/agenda?track="})  # fmt: skip
+    response = client.post(
+        f"/events/stars/agenda/sessions/{chosen.id}/star",
+        data={"next": "/events/stars/agenda?track="},
+    )
     assert response.status_code == 302
     assert response.headers["Location"] == f"/events/stars/agenda?track=#s-{chosen.id}"
     client.post(f"/events/stars/agenda/sessions/{chosen.id}/star")  # twice: still one star
@@ -186,8 +205,10 @@ def test_unsafe_next_is_ignored(client, login):
     user = make_user()
     db.session.commit()
     login(user)
-    response = client.post(f"/events/safe-next/agenda/sessions/{session.id}/star",
-                           data={"next": "https://evil.example/events/safe-next/agenda"})  # fmt: skip
+    response = client.post(
+        f"/events/safe-next/agenda/sessions/{session.id}/star",
+        data={"next": "https://evil.example/events/safe-next/agenda"},
+    )
     assert response.headers["Location"] == f"/events/safe-next/agenda#s-{session.id}"
 
 
@@ -205,8 +226,15 @@ def test_booked_delegate_sees_booking_state(client, login):
 def test_json_export_follows_the_documented_schema(client):
     event = _summer_event(slug="json-forum", title="JSON Forum")
     ann = make_speaker("Ann Example", job_title="Director", slug="ann-example")
-    session = make_session(event, start_offset=timedelta(minutes=15), speakers=[ann],
-                           capacity=30, seats_taken=4, track="Lean", pillars=["lean"])  # fmt: skip
+    session = make_session(
+        event,
+        start_offset=timedelta(minutes=15),
+        speakers=[ann],
+        capacity=30,
+        seats_taken=4,
+        track="Lean",
+        pillars=["lean"],
+    )
     make_session(event, start_offset=timedelta(hours=3), publish=False)
     db.session.commit()
     response = client.get("/events/json-forum/agenda.json")
@@ -218,20 +246,32 @@ def test_json_export_follows_the_documented_schema(client):
     assert data["event"]["starts_at"] == "2027-07-06T09:00:00+01:00"
     room = db.session.get(Room, session.room_id)
     assert data["rooms"] == [{"id": room.id, "name": "Room 1", "capacity": 50}]
-    assert data["speakers"] == [{
-        "id": ann.id, "slug": "ann-example", "name": "Ann Example", "job_title": "Director",
-        "organisation": None, "url": "http://localhost/speakers/ann-example", "photo_url": None,
-    }]  # fmt: skip
+    assert data["speakers"] == [
+        {
+            "id": ann.id,
+            "slug": "ann-example",
+            "name": "Ann Example",
+            "job_title": "Director",
+            "organisation": None,
+            "url": "http://localhost/speakers/ann-example",
+            "photo_url": None,
+        }
+    ]
     assert len(data["sessions"]) == 1
     s = data["sessions"][0]
     assert s["starts_at"] == "2027-07-06T09:15:00+01:00"
     assert s["ends_at"] == "2027-07-06T10:00:00+01:00"
-    assert (s["day"], s["capacity"], s["seats_left"], s["status"]) == ("2027-07-06", 30, 26,
-                                                                       "scheduled")  # fmt: skip
+    assert (s["day"], s["capacity"], s["seats_left"], s["status"]) == (
+        "2027-07-06",
+        30,
+        26,
+        "scheduled",
+    )
     assert s["speaker_ids"] == [ann.id] and s["pillars"] == ["lean"] and s["track"] == "Lean"
     assert s["uid"] == session.uid and s["sequence"] == 0
-    again = client.get("/events/json-forum/agenda.json",
-                       headers={"If-None-Match": response.headers["ETag"]})  # fmt: skip
+    again = client.get(
+        "/events/json-forum/agenda.json", headers={"If-None-Match": response.headers["ETag"]}
+    )
     assert again.status_code == 304
 
 

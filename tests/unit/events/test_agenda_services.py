@@ -86,11 +86,17 @@ def test_cancelled_session_does_not_hold_its_room(app):
 def test_speaker_double_booking_is_refused(app):
     event = make_event()
     ann = make_speaker("Ann Example")
-    make_session(event, start_offset=timedelta(hours=2), room=event.venue.rooms[0],
-                 speakers=[ann], title="Ann's keynote")  # fmt: skip
+    make_session(
+        event,
+        start_offset=timedelta(hours=2),
+        room=event.venue.rooms[0],
+        speakers=[ann],
+        title="Ann's keynote",
+    )
     with pytest.raises(AgendaError) as exc:
-        create_session(organiser(), event,
-                       _data(event, start_h=2, room=event.venue.rooms[1], speakers=[ann]))  # fmt: skip
+        create_session(
+            organiser(), event, _data(event, start_h=2, room=event.venue.rooms[1], speakers=[ann])
+        )
     assert str(exc.value).startswith(
         "Ann Example is already speaking at that time: “Ann's keynote”"
     )
@@ -239,8 +245,9 @@ def test_restore_is_refused_when_the_room_was_taken_meanwhile(app):
 def test_describe_changes_in_words(app):
     event = make_event()
     session = make_session(event, start_offset=timedelta(hours=1))
-    move_session(organiser(), session, session.starts_at + timedelta(hours=1),
-                 event.venue.rooms[1].id)  # fmt: skip
+    move_session(
+        organiser(), session, session.starts_at + timedelta(hours=1), event.venue.rooms[1].id
+    )
     rooms = {r.id: r for r in event.venue.rooms}
     notes = describe_changes(session, rooms, event.timezone)
     assert notes[0].startswith("time ")

@@ -1,0 +1,108 @@
+"""The scanner through a (fake) camera in real Chromium: the camera shows a ticket's QR code,
+the door sees "admitted", then "already checked in"."""
+
+import io
+import os
+
+import pytest
+import qrcode
+from PIL import Image
+from sqlalchemy import func, select
+
+from app.checkin.models import CheckIn
+from app.extensions import db
+from tests.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.factories import PASSWORD, make_event, make_organisation, make_user
+from tests.factories_checkin import make_door_staff, make_registration
+
+pytestmark = pytest.mark.browser
+
+PHONE = {"width": 390, "height": 844}
+
+
+def qr_frame(code: str, width: int = 640, height: int = 480) -> Image.Image:
+    """The ticket QR, large with its quiet zone, centred on a white frame (greyscale)."""
+    qr = qrcode.QRCode(border=4, box_size=10, error_correction=qrcode.constants.ERROR_CORRECT_M)
+    qr.add_data(code)
+    png = io.BytesIO()
+    qr.make_image(fill_color="black", back_color="white").save(png, format="PNG")
+    img = Image.open(io.BytesIO(png.getvalue())).convert("L")
+    side = min(width, height) - 40
+    img = img.resize((side, side), Image.NEAREST)
+    frame = Image.new("L", (width, height), 255)
+    frame.paste(img, ((width - side) // 2, (height - side) // 2))
+    return frame
+
+
+def write_y4m(frame: Image.Image, path: str, frames: int = 30, fps: int = 15) -> None:
+    """YUV 4:2:0 video of one still picture: luma from the greyscale picture, neutral chroma."""
+    width, height = frame.size
+    y = frame.tobytes()
+    chroma = bytes([128]) * ((width // 2) * (height // 2))
+    with open(path, "wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F{fps}:1 Ip A1:1 C420\n".encode())
+        for _ in range(frames):
+            out.write(b"FRAME\n" + y + chroma + chroma)
+
+
+@pytest.mark.parametrize("decoder", ["auto", "jsqr"])
+def test_door_staff_scan_a_ticket_through_the_camera(
+    playwright_instance, live_server, artifacts_dir, tmp_path, decoder
+):
+    event = make_event(slug="camera-conf", title="Camera Conference")
+    staff = make_door_staff(event, name="Dev Door", email=f"door-{decoder}@example.com")
+    org = make_organisation("Anglia Castings Ltd")
+    reg = make_registration(event, make_user(name="Ada Lovelace", organisation=org))
+    db.session.commit()
+    video = str(tmp_path / "ticket.y4m")
+    write_y4m(qr_frame(reg.ticket_secret), video)
+
+    browser = playwright_instance.chromium.launch(
+        executable_path=CHROMIUM,
+        headless=True,
+        args=CHROMIUM_ARGS
+        + [
+            "--use-fake-ui-for-media-stream",
+            "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={video}",
+        ],
+    )
+    try:
+        context = browser.new_context(
+            base_url=live_server.url, viewport=PHONE, device_scale_factor=2, is_mobile=True,
+            has_touch=True,
+        )  # fmt: skip
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        page.goto("/auth/login?next=/checkin")
+        page.get_by_label("Email").fill(staff.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.get_by_role("link", name="Camera Conference").click()
+        if decoder == "jsqr":
+            page.goto("/checkin/camera-conf?decoder=jsqr")
+        page.get_by_role("button", name="Start camera").click()
+
+        result = page.locator("#result")
+        page.wait_for_selector('#result[data-result="ok"]:not(.d-none)')
+        assert "ADMITTED" in result.inner_text().upper()
+        assert "Ada Lovelace" in result.inner_text()
+        assert "Anglia Castings Ltd" in result.inner_text()
+        used = page.locator("#scanner").get_attribute("data-decoder")
+        assert used == ("jsQR" if decoder == "jsqr" else used)
+        assert used in ("jsQR", "BarcodeDetector")
+        page.screenshot(path=os.path.join(artifacts_dir, f"scanner-admitted-{decoder}.png"))
+
+        # The ticket stays in front of the camera: after the pause it is read again.
+        page.wait_for_selector('#result[data-result="already_checked_in"]:not(.d-none)')
+        text = result.inner_text()
+        assert "Already checked in at " in text
+        assert "at Entrance by Dev Door" in text
+        page.screenshot(path=os.path.join(artifacts_dir, f"scanner-already-{decoder}.png"))
+        page.wait_for_selector("#result.d-none", state="attached")
+        page.screenshot(path=os.path.join(artifacts_dir, f"scanner-idle-{decoder}.png"))
+        context.close()
+    finally:
+        browser.close()
+
+    assert db.session.execute(select(func.count()).select_from(CheckIn)).scalar_one() == 1

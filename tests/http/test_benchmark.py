@@ -602,3 +602,40 @@ def test_csv_export_of_organisation_results(client, login, count_queries):
     assert (row["sector"], row["size_band"], row["questionnaire_version"]) == (
         "25", "small", Q.version,
     )  # fmt: skip
+
+
+def _results_queries(client, login, count_queries, peers: int) -> int:
+    make_peers(peers, level=3)
+    org = make_organisation(sector="25", size_band="small")
+    user = make_user(organisation=org)
+    mine = make_submission(org, user, level=1)
+    conference = make_event(pillars=["lean"])
+    conference.agenda_published_at = utcnow()
+    make_event(kind="workshop", pillars=["lean"])
+    make_event(kind="site_visit", pillars=["lean"], host_organisation_id=org.id)
+    db.session.commit()
+    login(user)
+    with count_queries() as queries:
+        assert client.get(f"/benchmark/results/{mine.public_id}").status_code == 200
+    return len(queries)
+
+
+def test_results_page_queries_do_not_grow_with_the_programme(client, login, count_queries):
+    few = _results_queries(client, login, count_queries, 5)
+    many = _results_queries(client, login, count_queries, 25)
+    assert few == many
+
+
+def test_organiser_overview_queries_do_not_grow(client, login, count_queries):
+    staff = organiser()
+    make_peers(5)
+    db.session.commit()
+    login(staff)
+    with count_queries() as queries:
+        client.get("/organiser/benchmark")
+    few = len(queries)
+    make_peers(20)
+    db.session.commit()
+    with count_queries() as queries:
+        client.get("/organiser/benchmark")
+    assert len(queries) == few

@@ -31,6 +31,7 @@ def test_delegate_completes_the_benchmark_and_sees_the_chart(page, artifacts_dir
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.get_by_role("heading", name="Productivity benchmark").wait_for()
+    page.screenshot(path=os.path.join(artifacts_dir, "benchmark-index.png"))
     page.get_by_role("button", name="Start the benchmark").click()
 
     for number, pillar in enumerate(Q.pillars):
@@ -69,6 +70,7 @@ def test_delegate_completes_the_benchmark_and_sees_the_chart(page, artifacts_dir
 
     page.get_by_role("heading", name="Review and submit").wait_for()
     assert page.get_by_text("£2,400,000").is_visible()
+    page.screenshot(path=os.path.join(artifacts_dir, "benchmark-review.png"), full_page=True)
     page.get_by_role("button", name="Submit benchmark").click()
 
     page.get_by_role("heading", name="Benchmark results").wait_for()

@@ -121,6 +121,9 @@ def start_checkout(
     now = now or utcnow()
     if actor.id != registration.user_id:
         raise PaymentError("This registration belongs to someone else.")
+    # Same lock order as the webhook: the payments first, then the registration.
+    open_attempts = (Payment.registration_id == registration.id, Payment.status == OPEN)
+    db.session.execute(select(Payment.id).where(*open_attempts).with_for_update())
     registration = _lock(Registration, registration.id)
     if registration.status != RegistrationStatus.PENDING_PAYMENT or not registration.holds_seat:
         raise PaymentError("This registration is not waiting for a payment.")
@@ -131,8 +134,9 @@ def start_checkout(
 
     current = db.session.execute(
         select(Payment)
-        .where(Payment.registration_id == registration.id, Payment.status == OPEN)
+        .where(*open_attempts)
         .order_by(Payment.id.desc())
+        .execution_options(populate_existing=True)
     ).scalars()
     for payment in current:
         time_left = (payment.expires_at or now) - now

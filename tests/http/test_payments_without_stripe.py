@@ -77,3 +77,19 @@ def test_refund_of_unknown_registration_is_404(app, client, login):
     db.session.commit()
     assert client.get("/organiser/registrations/99999/refund").status_code == 404
     assert client.get("/payments/registrations/99999").status_code == 404
+
+
+def test_registration_page_offers_refund_only_once_paid(app, client, login):
+    registration = make_pending_registration()
+    organiser = make_user(Role.ORGANISER)
+    db.session.commit()
+    login(organiser)
+    link = f'href="/organiser/registrations/{registration.id}/refund"'
+    assert link not in client.get(f"/organiser/registrations/{registration.id}").get_data(
+        as_text=True
+    )
+    mark_paid(db.session.merge(registration), organiser, amount_pence=PRICE)
+    db.session.commit()
+    page = client.get(f"/organiser/registrations/{registration.id}")
+    assert page.status_code == 200
+    assert link in page.get_data(as_text=True)

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import threading
+from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 
 from sqlalchemy import select, union
 from sqlalchemy.orm import joinedload
@@ -41,15 +44,51 @@ class Feed:
     last_modified: datetime  # naive UTC
     description: str = ""
 
-    @property
+    @cached_property
     def etag(self) -> str:
         """Hash of everything the body is built from: equal data, equal bytes."""
         return hashlib.sha256(repr((FEED_FORMAT, self)).encode()).hexdigest()[:32]
 
     def to_ical(self) -> bytes:
-        return ical.build_calendar(
-            self.name, self.timezone, self.events, self.sessions, self.description
-        )
+        """The calendar's bytes. Building a big feed costs far more than loading it, and equal
+        data gives equal bytes, so recent bodies are kept by ETag (per process)."""
+        body = _bodies.get(self.etag)
+        if body is None:
+            body = ical.build_calendar(
+                self.name, self.timezone, self.events, self.sessions, self.description
+            )
+            _bodies.put(self.etag, body)
+        return body
+
+
+class _BodyCache:
+    """A small thread-safe LRU of built calendars, keyed by ETag."""
+
+    def __init__(self, max_entries: int = 64) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> bytes | None:
+        with self._lock:
+            body = self._items.get(key)
+            if body is not None:
+                self._items.move_to_end(key)
+            return body
+
+    def put(self, key: str, body: bytes) -> None:
+        with self._lock:
+            self._items[key] = body
+            self._items.move_to_end(key)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+_bodies = _BodyCache()
 
 
 # ---- loading -------------------------------------------------------------------------------

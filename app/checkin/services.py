@@ -651,7 +651,7 @@ class AttendanceRow:
     size_band: str | None
     ticket_type: str
     status: str
-    admissions: list[dict] = field(default_factory=list)  # {point, at (naive UTC), by}
+    admissions: list[dict] = field(default_factory=list)  # {id, point, at (naive UTC), by}
 
     @property
     def attended(self) -> bool:
@@ -680,14 +680,22 @@ def attendance(event: Event) -> list[AttendanceRow]:
     ).all()
     staff = db.aliased(User)
     admissions: dict[int, list[dict]] = defaultdict(list)
-    for reg_id, at, title, by in db.session.execute(
-        select(CheckIn.registration_id, CheckIn.checked_in_at, AgendaSession.title, staff.name)
+    for checkin_id, reg_id, at, title, by in db.session.execute(
+        select(
+            CheckIn.id,
+            CheckIn.registration_id,
+            CheckIn.checked_in_at,
+            AgendaSession.title,
+            staff.name,
+        )
         .outerjoin(AgendaSession, AgendaSession.id == CheckIn.session_id)
         .outerjoin(staff, staff.id == CheckIn.staff_id)
         .where(CheckIn.event_id == event.id, CheckIn.point_key.is_not(None))
         .order_by(CheckIn.checked_in_at, CheckIn.id)
     ):
-        admissions[reg_id].append({"point": title or DOOR_LABEL, "at": at, "by": by or ""})
+        admissions[reg_id].append(
+            {"id": checkin_id, "point": title or DOOR_LABEL, "at": at, "by": by or ""}
+        )
     return [
         AttendanceRow(*r, admissions=admissions.get(r[0], []))
         for r in regs

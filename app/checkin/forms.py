@@ -1,0 +1,18 @@
+"""Shape of the door's form input."""
+
+from flask_wtf import FlaskForm
+from wtforms import EmailField
+from wtforms.validators import DataRequired, Email, Length
+
+
+class DoorStaffForm(FlaskForm):
+    email = EmailField(
+        "Door staff email",
+        validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
+        description="The email of a door staff account (create one with "
+        "flask create-user EMAIL --role door_staff).",
+    )
+
+
+class ConfirmForm(FlaskForm):
+    """A button that changes something: CSRF only."""

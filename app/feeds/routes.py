@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC
 
 from flask import (
@@ -17,20 +16,16 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
-from sqlalchemy import select
 from werkzeug.http import is_resource_modified
 
-from app.events.models import Event
 from app.extensions import db
 from app.feeds import services
-from app.feeds.ical import event_ticket_calendar
 from app.feeds.links import (
     calendar_links,
     google_subscribe_url,
     outlook_subscribe_url,
     webcal_url,
 )
-from app.registration.models import ENDED, Registration
 
 bp = Blueprint("feeds", __name__)
 
@@ -93,28 +88,6 @@ def personal_ics(token: str):
     if feed is None:
         abort(404, "This calendar link is not valid. It may have been reset or turned off.")
     return _calendar_response(feed, private=True)
-
-
-@bp.get("/me/tickets/<int:registration_id>/calendar.ics")
-@login_required
-def ticket_ics(registration_id: int):
-    """The whole event (one entry per day) for a delegate's own live registration."""
-    registration = db.session.execute(
-        select(Registration).where(
-            Registration.id == registration_id,
-            Registration.user_id == current_user.id,
-            Registration.status.not_in(list(ENDED)),
-        )
-    ).scalar_one_or_none()
-    event = db.session.get(Event, registration.event_id) if registration else None
-    if event is None or not event.is_public:
-        abort(404, "You have no ticket with that number.")
-    body = event_ticket_calendar(event, _base_url())
-    response = Response(body, content_type=CONTENT_TYPE)
-    response.headers.set("Content-Disposition", "attachment", filename=f"{event.slug}.ics")
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-    return response.make_conditional(request)
 
 
 # ---- the delegate's calendar settings ------------------------------------------------------

@@ -140,7 +140,7 @@ def _speakers(sessions: Sequence[PublishedSession]) -> dict[int, _SpeakerLine]:
 
 
 def _session_url(base_url: str, event: Event, session_id: int) -> str:
-    return f"{base_url}/events/{event.slug}/agenda#session-{session_id}"
+    return f"{base_url}/events/{event.slug}/agenda#s-{session_id}"
 
 
 def _calendar_sessions(
@@ -288,16 +288,13 @@ def personal_feed(user: User, base_url: str) -> Feed:
         (ical.describe_event(e, base_url) for eid, e in events.items() if eid in registered_ids),
         key=lambda e: (e.starts_at, e.id),
     )
-    stamps = [speaker_changed]
     return Feed(
         name=PERSONAL_FEED_NAME,
         filename="my-productivity-journey.ics",
         timezone=ical.LONDON,
         events=tuple(shown_events),
         sessions=tuple(entries),
-        last_modified=_last_modified(events.values(), sessions, *stamps)
-        if events
-        else user.created_at,
+        last_modified=_last_modified(events.values(), sessions, speaker_changed, user.created_at),
         description="Your events and the sessions you booked or starred.",
     )
 

@@ -130,5 +130,7 @@
     var el = e.target.closest(".builder-session");
     if (el && el.dataset.justDragged) { e.preventDefault(); delete el.dataset.justDragged; }
   }, true);
+  // No native drag of the title link or text selection: the pointer handlers do the dragging.
+  grid.addEventListener("mousedown", function (e) { if (e.target.closest(".builder-session")) e.preventDefault(); });
   grid.addEventListener("dragstart", function (e) { if (e.target.closest(".builder-session")) e.preventDefault(); });
 })();

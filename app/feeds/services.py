@@ -12,7 +12,7 @@ import secrets
 import threading
 from collections import OrderedDict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
@@ -41,7 +41,9 @@ class Feed:
     timezone: str
     events: tuple[CalendarEvent, ...]
     sessions: tuple[CalendarSession, ...]
-    last_modified: datetime  # naive UTC
+    # Not part of the ETag (it is not in the body): seat counts moving the event's updated_at
+    # must not make every subscriber download an unchanged calendar again.
+    last_modified: datetime = field(repr=False)  # naive UTC
     description: str = ""
 
     @cached_property

@@ -8,9 +8,10 @@ from datetime import UTC, datetime, timedelta
 import icalendar
 import pytest
 import vobject
+from sqlalchemy import update
 
 from app.auth.models import User
-from app.events.models import AgendaSession, EventKind, SessionStar
+from app.events.models import AgendaSession, Event, EventKind, SessionStar
 from app.events.published import SCHEDULE_FIELDS, snapshot
 from app.extensions import db
 from app.registration.models import Registration, SessionBooking
@@ -400,6 +401,25 @@ def test_not_modified_by_etag_or_date_until_the_agenda_changes(app, client):
     changed = client.get(url, headers={"If-None-Match": etag})
     assert changed.status_code == 200
     assert changed.headers["ETag"] != etag
+
+
+def test_a_new_registration_does_not_change_the_event_feed(app, client):
+    event = _event_at(datetime(2027, 5, 4, 8))
+    _session_at(event, datetime(2027, 5, 4, 9))
+    db.session.commit()
+    url = f"/events/{event.slug}/calendar.ics"
+    etag = client.get(url).headers["ETag"]
+    before = db.session.get(Event, event.id).updated_at
+
+    # Taking a seat is a conditional UPDATE, which also moves the event's updated_at.
+    db.session.execute(
+        update(Event).where(Event.id == event.id).values(seats_taken=Event.seats_taken + 1)
+    )
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(Event, event.id).updated_at > before
+
+    assert client.get(url, headers={"If-None-Match": etag}).status_code == 304
 
 
 def test_session_feed_answers_304(app, client):

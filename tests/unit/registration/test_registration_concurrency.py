@@ -1,0 +1,100 @@
+"""Capacity under real concurrency: 8 processes, each with its own connections, race for fewer
+seats than attempts. Runs on SQLite, and on PostgreSQL when TEST_DATABASE_URL is set.
+
+One race covers three limits at once (an event's capacity, a ticket type's capacity inside a
+roomy event, and a workshop's seats), to keep the process start-up cost to one round. The control
+test runs the naive count-then-insert in the same harness and oversells, which shows the harness
+does produce the race the real code survives.
+"""
+
+import multiprocessing
+from collections import Counter
+
+from sqlalchemy import func, select
+
+from app.events.models import AgendaSession, Event, TicketType
+from app.extensions import db
+from app.registration import services
+from app.registration.models import Registration, SessionBooking
+from tests import registration_workers
+from tests.factories import make_event, make_session, make_user
+
+PROCESSES = 8
+
+
+def _race(target, database_url, jobs: list[tuple]) -> list[tuple]:
+    ctx = multiprocessing.get_context("spawn")
+    barrier = ctx.Barrier(PROCESSES)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(target=target, args=(database_url, jobs[i::PROCESSES], barrier, results))
+        for i in range(PROCESSES)
+    ]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=240) for _ in jobs]
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    db.session.expire_all()
+    return outcomes
+
+
+def _held(event_id: int) -> int:
+    return db.session.execute(
+        select(func.count()).where(
+            Registration.event_id == event_id, Registration.holds_seat.is_(True)
+        )
+    ).scalar_one()
+
+
+def test_concurrent_attempts_never_oversell(app, database_url):
+    small = make_event(capacity=5, requires_benchmark=False)  # 40 attempts for 5 seats
+    roomy = make_event(capacity=100, ticket_capacity=4, requires_benchmark=False)  # 24 for 4
+    host = make_event(capacity=None, requires_benchmark=False)
+    workshop = make_session(host, capacity=3)  # 16 attempts for 3 seats
+    jobs = []
+    for _ in range(40):
+        jobs.append(("register", small.id, small.ticket_types[0].id, make_user().id))
+    for _ in range(24):
+        jobs.append(("register", roomy.id, roomy.ticket_types[0].id, make_user().id))
+    for _ in range(16):
+        user = make_user()
+        services.register_delegate(user, host, host.ticket_types[0])
+        jobs.append(("book", workshop.id, user.id))
+    # Interleave so every process works on every limit at once.
+    jobs = jobs[0::3] + jobs[1::3] + jobs[2::3]
+    ids = (small.id, small.ticket_types[0].id, roomy.id, roomy.ticket_types[0].id, workshop.id)
+    db.session.commit()
+
+    outcomes = _race(registration_workers.worker, database_url, jobs)
+
+    assert [detail for _, kind, detail in outcomes if kind == "error"] == []
+    assert Counter((job, kind) for job, kind, _ in outcomes) == {
+        ("register", "ok"): 9,
+        ("register", "full"): 55,
+        ("book", "ok"): 3,
+        ("book", "full"): 13,
+    }
+    small_id, small_tt, roomy_id, roomy_tt, workshop_id = ids
+    assert db.session.get(Event, small_id).seats_taken == 5 == _held(small_id)
+    assert db.session.get(TicketType, small_tt).seats_taken == 5
+    # The ticket type filled first; every loser gave its event seat back.
+    assert db.session.get(TicketType, roomy_tt).seats_taken == 4
+    assert db.session.get(Event, roomy_id).seats_taken == 4 == _held(roomy_id)
+    booked = db.session.execute(
+        select(func.count()).where(
+            SessionBooking.session_id == workshop_id, SessionBooking.status == "booked"
+        )
+    ).scalar_one()
+    assert db.session.get(AgendaSession, workshop_id).seats_taken == 3 == booked
+
+
+def test_control_naive_count_then_insert_oversells(app, database_url):
+    event = make_event(capacity=5, requires_benchmark=False)
+    jobs = [("naive", event.id, event.ticket_types[0].id, make_user().id) for _ in range(16)]
+    event_id = event.id
+    db.session.commit()
+    outcomes = _race(registration_workers.naive_worker, database_url, jobs)
+    assert [detail for _, kind, detail in outcomes if kind == "error"] == []
+    assert _held(event_id) > 5, "the naive way should have oversold; the harness lost its race"

@@ -16,8 +16,8 @@ from app.events.models import AgendaSession, Event, TicketType
 from app.extensions import db
 from app.registration import services
 from app.registration.models import Registration, SessionBooking
-from tests import registration_workers
 from tests.factories import make_event, make_session, make_user
+from tests.unit.registration import registration_workers
 
 PROCESSES = 8
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
+from datetime import date
 
 from flask import (
     Blueprint,
     abort,
     current_app,
     flash,
+    get_template_attribute,
     jsonify,
     redirect,
     render_template,
@@ -16,12 +19,16 @@ from flask import (
     url_for,
 )
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf as csrf_token
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.events.agenda_services import (
     KIND_LABELS,
     AgendaError,
+    AgendaItem,
+    PublicAgenda,
     agenda_version,
     public_agenda,
     star_session,
@@ -66,6 +73,96 @@ def _etag(event: Event, *parts: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
+@dataclass(frozen=True)
+class AgendaSummary:
+    """What the page around the days needs: kept with the cached days."""
+
+    total: int
+    tracks: list[str]
+    pillars: list[str]
+    days: list[date]
+
+
+_PLACEHOLDER = 987654321  # stands for a session id while building URL patterns
+
+
+def _pattern(endpoint: str, **values) -> str:
+    """url_for once, then str.format per session: 300 url_for calls cost more than the page."""
+    url = url_for(endpoint, **values)
+    return url.replace(str(_PLACEHOLDER), "{}").replace("%7B%7D", "{}")
+
+
+def _urls(event: Event, signed_in: bool) -> dict[str, str]:
+    endpoints = current_app.view_functions
+    urls = {
+        "speaker": _pattern("speakers.detail", slug="{}"),
+        "photo": _pattern("speakers.photo", slug="{}") + "?v={}",
+        "login": url_for("auth.login", next=request.path),
+    }
+    if signed_in:
+        urls["star"] = _pattern("agenda.star", slug=event.slug, session_id=_PLACEHOLDER)
+        urls["unstar"] = _pattern("agenda.unstar", slug=event.slug, session_id=_PLACEHOLDER)
+    for key, endpoint in (
+        ("book", "registration.book_session"),
+        ("unbook", "registration.cancel_booking"),
+        ("ics", "feeds.session_ics"),
+    ):
+        if endpoint in endpoints:
+            urls[key] = _pattern(endpoint, slug=event.slug, session_id=_PLACEHOLDER)
+    return urls
+
+
+def _bounded(name: str, limit: int) -> dict:
+    cache = current_app.extensions.setdefault(name, {})
+    if len(cache) >= limit:
+        cache.clear()  # crude, but these caches refill in one request
+    return cache
+
+
+def _calendar_button(event: Event, urls: dict[str, str]):
+    """The feeds area's add-to-calendar macro for a session, remembered per published version."""
+    macro = get_template_attribute("macros/calendar.html", "add_to_calendar")
+    venue = event.venue.full_address if event.venue else ""
+    # The calendar entry links back to the session (the .ics download carries the abstract).
+    page = current_app.config["BASE_URL"] + url_for("agenda.agenda", slug=event.slug)
+
+    def button(item: AgendaItem) -> Markup:
+        s = item.session
+        key = (s.id, s.published_at, item.room.name if item.room else "", venue)
+        cache = _bounded("agenda_calendar_buttons", 5000)
+        html = cache.get(key)
+        if html is None:
+            location = f"{item.room.name}, {venue}" if item.room else venue
+            html = cache[key] = macro(
+                s.title, s.starts_at, s.ends_at, location, f"{page}#s-{s.id}",
+                urls["ics"].format(s.id),
+            )  # fmt: skip
+        return html
+
+    return button
+
+
+def _render_days(event: Event, view: PublicAgenda, user, mine: bool, urls: dict) -> Markup:
+    endpoints = current_app.view_functions
+    return Markup(  # noqa: S704 - the output of an autoescaped template
+        render_template(
+            "events/_agenda_days.html",
+            event=event,
+            agenda=view,
+            mine=mine,
+            kinds=KIND_LABELS,
+            urls=urls,
+            signed_in=user is not None,
+            csrf=csrf_token() if user is not None else "",
+            here=request.full_path.rstrip("?"),
+            has_ics="ics" in urls,
+            can_book="registration.book_session" in endpoints,
+            can_unbook="registration.cancel_booking" in endpoints,
+            calendar_button=_calendar_button(event, urls) if "ics" in urls else None,
+        )
+    )
+
+
 @bp.get("/events/<slug>/agenda")
 def agenda(slug: str):
     event = _public_event(slug)
@@ -74,33 +171,51 @@ def agenda(slug: str):
     pillar = pillar if pillar in PILLARS else ""
     mine = request.args.get("mine") == "1"
     user = current_user if current_user.is_authenticated else None
-    etag = None
+    urls = _urls(event, user is not None)
     if user is None:
-        # Anonymous pages are the same for everyone: let browsers and proxies revalidate.
+        # Visitors who are not signed in all see the same page: browsers revalidate with the
+        # ETag, and the days are rendered once per published version and filter.
         etag = _etag(event, track, pillar)
         cached = _not_modified(etag)
         if cached is not None:
             return cached
-    view = public_agenda(event, user, track=track, pillar=pillar, mine=mine and user is not None)
+        cache = _bounded("agenda_days", 64)
+        entry = cache.get(etag)
+        if entry is None:
+            view = public_agenda(event, None, track=track, pillar=pillar)
+            entry = cache[etag] = (_summary(view), _render_days(event, view, None, False, urls))
+    else:
+        view = public_agenda(event, user, track=track, pillar=pillar, mine=mine)
+        entry = (_summary(view), _render_days(event, view, user, mine, urls))
+    summary, days_html = entry
     response = current_app.make_response(
         render_template(
             "events/agenda.html",
             event=event,
-            agenda=view,
+            agenda=summary,
+            days_html=days_html,
             track=track,
             pillar=pillar,
             mine=mine,
-            kinds=KIND_LABELS,
             view_functions=current_app.view_functions,
             event_feed_url=_event_feed_url(event),
         )
     )
-    if etag is not None:
+    if user is None:
         response.set_etag(etag)
         response.headers["Cache-Control"] = "public, no-cache"
     else:
         response.headers["Cache-Control"] = "private, no-cache"
     return response
+
+
+def _summary(view: PublicAgenda) -> AgendaSummary:
+    return AgendaSummary(
+        total=view.total,
+        tracks=view.tracks,
+        pillars=view.pillars,
+        days=[d.day for d in view.days],
+    )
 
 
 @bp.get("/events/<slug>/agenda/print")

@@ -473,14 +473,16 @@ class PublicAgenda:
 
 def agenda_version(event: Event) -> str:
     """Changes whenever what the public agenda shows changes (1 query): used as an ETag."""
+    speakers_changed = select(func.max(Speaker.updated_at)).scalar_subquery()
     row = db.session.execute(
         select(
             func.max(AgendaSession.published_at),
             func.coalesce(func.sum(AgendaSession.seats_taken), 0),
             func.count(AgendaSession.id),
+            speakers_changed,
         ).where(AgendaSession.event_id == event.id, AgendaSession.published_at.is_not(None))
     ).one()
-    return f"{event.id}-{event.updated_at:%Y%m%d%H%M%S%f}-{row[0]}-{row[1]}-{row[2]}"
+    return f"{event.id}-{event.updated_at:%Y%m%d%H%M%S%f}-{row[0]}-{row[1]}-{row[2]}-{row[3]}"
 
 
 def public_agenda(

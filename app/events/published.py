@@ -70,6 +70,7 @@ def snapshot(session: AgendaSession) -> dict:
 
 
 def from_row(session: AgendaSession) -> PublishedSession | None:
+    """The public copy of one row (an AgendaSession, or a result row with the same names)."""
     data = session.published
     if not data or session.published_at is None:
         return None
@@ -96,10 +97,17 @@ def from_row(session: AgendaSession) -> PublishedSession | None:
 
 def published_sessions(event_id: int) -> list[PublishedSession]:
     """Every published session of an event (cancelled ones included), in time order. 1 query."""
+    # Only the columns the public copy needs: no ORM objects, no draft fields.
     rows = db.session.execute(
-        select(AgendaSession).where(
-            AgendaSession.event_id == event_id, AgendaSession.published_at.is_not(None)
-        )
-    ).scalars()
+        select(
+            AgendaSession.id,
+            AgendaSession.event_id,
+            AgendaSession.uid,
+            AgendaSession.sequence,
+            AgendaSession.published,
+            AgendaSession.published_at,
+            AgendaSession.seats_taken,
+        ).where(AgendaSession.event_id == event_id, AgendaSession.published_at.is_not(None))
+    )
     sessions = [p for p in (from_row(r) for r in rows) if p is not None]
     return sorted(sessions, key=lambda s: (s.starts_at, s.room_id or 0, s.id))

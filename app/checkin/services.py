@@ -192,11 +192,12 @@ def _insert_ignoring_conflict(model, values: dict, conflict_columns: list[str]):
     dialect = db.session.get_bind().dialect.name
     if dialect in ("postgresql", "sqlite"):
         insert = pg_insert if dialect == "postgresql" else sqlite_insert
+        table = model.__table__  # Core insert: the ORM adds nothing here but time
         stmt = (
-            insert(model)
+            insert(table)
             .values(**values)
             .on_conflict_do_nothing(index_elements=conflict_columns)
-            .returning(model.id)
+            .returning(table.c.id)
         )
         return db.session.execute(stmt).scalar_one_or_none()
     try:  # other databases: a savepoint around a plain insert

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import date
 
@@ -238,9 +239,22 @@ def agenda_json(slug: str):
     if cached is not None:
         cached.headers["Access-Control-Allow-Origin"] = "*"
         return cached
+    cache = _bounded("agenda_json", 32)
+    body = cache.get(etag)
+    if body is None:
+        body = cache[etag] = json.dumps(_agenda_document(event), ensure_ascii=False).encode()
+    response = current_app.response_class(body, mimetype="application/json")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _agenda_document(event: Event) -> dict:
     view = public_agenda(event)
     tz = event.timezone
     base = current_app.config["BASE_URL"]
+    page = f"{base}{url_for('agenda.agenda', slug=event.slug)}"
     rooms, sessions = {}, []
     for day in view.days:
         for item in day.items:
@@ -265,11 +279,11 @@ def agenda_json(slug: str):
                     "capacity": s.capacity,
                     "seats_left": s.seats_left,
                     "sequence": s.sequence,
-                    "url": f"{base}{url_for('agenda.agenda', slug=event.slug)}#s-{s.id}",
+                    "url": f"{page}#s-{s.id}",
                 }
             )
     speakers = sorted(view.speakers.values(), key=lambda sp: sp.name)
-    body = {
+    return {
         "version": 1,
         "event": {
             "slug": event.slug,
@@ -314,11 +328,6 @@ def agenda_json(slug: str):
         ],
         "sessions": sessions,
     }
-    response = jsonify(body)
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "public, no-cache"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
 
 
 def _back(event: Event, session_id: int) -> str:

@@ -80,7 +80,7 @@ def _after_register(registration: Registration):
         "benchmark for your business and your ticket arrives straight away.",
         "info",
     )
-    return redirect(url_for("benchmark.index"))
+    return redirect(url_for("benchmark.index", next=url_for("registration.my_tickets")))
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])

@@ -59,7 +59,7 @@ def test_registration_waiting_for_the_benchmark_goes_to_the_benchmark(client, lo
     login(make_delegate(benchmark=False))
     db.session.commit()
     response = client.post(_url(event), data={"ticket_type": event.ticket_types[0].id})
-    assert response.location == "/benchmark"
+    assert response.location == "/benchmark?next=/me/tickets"
     assert db.session.execute(select(Registration.status)).scalar_one() == S.PENDING_BENCHMARK
     page = client.get("/me/tickets").text
     assert "qr.png" not in page

@@ -21,9 +21,6 @@ class RegisterForm(FlaskForm):
     )
     join_waitlist = BooleanField("If the event is full, put me on the waiting list")
 
-    def coerce_error(self) -> bool:
-        return any("coerce" in str(e) or "Invalid" in str(e) for e in self.ticket_type.errors)
-
 
 class ActionForm(FlaskForm):
     """A button that changes something: CSRF token and where to go back to."""

@@ -1,0 +1,292 @@
+"""Benchmark: a burst of registrations for too few seats, against two gunicorn instances that
+share one PostgreSQL database.
+
+    .venv/bin/python bench/registration_burst.py [--attempts 2000] [--seats 500]
+        [--concurrency 40] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--keep]
+
+Creates its own database on the server named by --pg, migrates it, seeds one published event
+with N seats (the benchmark gate on; every delegate's business has a benchmark, so winners are
+confirmed and sent a ticket email with its QR code and .ics) and one delegate per attempt. It
+then starts two gunicorn instances (production settings, emails written to files) and fires the
+attempts from a thread pool, alternating between the instances. Each attempt is what a browser
+does: GET the registration page (session cookie, CSRF token), then POST the form.
+
+Reports seats taken (must equal --seats), rows holding a seat, HTTP outcomes (302 registered,
+409 full, any 5xx is a server error) and POST latency p50/p99. Drops the database unless --keep.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import os
+import re
+import secrets
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+from pathlib import Path
+from urllib.parse import urlencode
+
+ROOT = Path(__file__).resolve().parent.parent
+SLUG = "bench-burst"
+SECRET_KEY = secrets.token_hex(32)
+CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf-token" content="([^"]+)"'
+)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def create_database(pg: str) -> str:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = f"journey_bench_{secrets.token_hex(5)}"
+    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(pg).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(pg: str, url: str) -> None:
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database
+    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def seed(database_url: str, attempts: int, seats: int) -> tuple[int, list[str]]:
+    """Migrate, then load the event and the delegates. Returns the ticket type id and one
+    signed session cookie per delegate (as if each had signed in)."""
+    os.environ["DATABASE_URL"] = database_url
+    sys.path.insert(0, str(ROOT))
+    from flask_migrate import upgrade
+    from sqlalchemy import insert
+
+    from app import create_app
+    from app.auth.models import Organisation, User
+    from app.benchmark.models import BenchmarkResponse
+    from app.events.models import Event, TicketType, Venue
+    from app.extensions import db
+    from app.timeutil import utcnow
+    from config import DevelopmentConfig
+
+    overrides = {"SECRET_KEY": SECRET_KEY, "SQLALCHEMY_DATABASE_URI": database_url}
+    config = type("BenchSeed", (DevelopmentConfig,), overrides)
+    app = create_app(config)
+    with app.app_context():
+        upgrade()
+        now = utcnow()
+        starts = (now + timedelta(days=40)).replace(hour=8, minute=0, second=0, microsecond=0)
+        event = Event(
+            slug=SLUG, title="Burst conference", status="published", capacity=seats,
+            starts_at=starts, ends_at=starts + timedelta(hours=8), requires_benchmark=True,
+            venue=Venue(name="Bench Hall", address="1 Load Lane", postcode="NR1 1AA"),
+        )  # fmt: skip
+        event.ticket_types = [TicketType(name="Delegate", price_pence=0)]
+        org = Organisation(name="Burst Manufacturing Ltd", sector="25", size_band="small")
+        db.session.add_all([event, org])
+        db.session.flush()
+        probe = User(email="probe@example.com", name="Probe")
+        probe.set_password("not-used-in-the-bench")
+        hashed = probe.password_hash  # one scrypt hash for all: the bench never logs in
+        rows = [
+            {"email": f"delegate{i}@example.com", "name": f"Delegate {i}",
+             "password_hash": hashed, "role": "delegate", "organisation_id": org.id,
+             "active": True, "created_at": now}
+            for i in range(attempts)
+        ]  # fmt: skip
+        db.session.execute(insert(User), rows)
+        first = db.session.execute(db.select(User.id).order_by(User.id).limit(1)).scalar_one()
+        db.session.add(
+            BenchmarkResponse(
+                public_id=secrets.token_hex(16), organisation_id=org.id, submitted_by_id=first,
+                status="submitted", questionnaire_version="1", submitted_at=now,
+            )
+        )  # fmt: skip
+        db.session.commit()
+        ids = list(db.session.execute(db.select(User.id).order_by(User.id)).scalars())
+        serializer = app.session_interface.get_signing_serializer(app)
+        cookies = [serializer.dumps({"_user_id": str(i), "_fresh": True}) for i in ids]
+        ticket_type_id = event.ticket_types[0].id
+        db.engine.dispose()
+    return ticket_type_id, cookies
+
+
+def start_gunicorn(database_url: str, port: int, workdir: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "JOURNEY_ENV": "production",
+        "SECRET_KEY": SECRET_KEY,
+        "RATELIMIT_ENABLED": "false",
+        "MAIL_BACKEND": "file",
+        "MAIL_FILE_DIR": str(workdir / f"mail-{port}"),
+        "BIND": f"127.0.0.1:{port}",
+        "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
+        "GUNICORN_THREADS": os.environ.get("GUNICORN_THREADS", "4"),
+        "GUNICORN_ACCESSLOG": str(workdir / f"access-{port}.log"),
+    }
+    log = open(workdir / f"gunicorn-{port}.log", "w")  # noqa: SIM115  (closed with the process)
+    return subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def wait_until_up(port: int, deadline: float = 60) -> None:
+    end = time.monotonic() + deadline
+    while time.monotonic() < end:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if conn.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"gunicorn on port {port} did not start")
+
+
+def attempt(port: int, cookie: str, ticket_type_id: int) -> tuple[int, float, float]:
+    """GET the form, then POST it. Returns (POST status, GET seconds, POST seconds)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    path = f"/events/{SLUG}/register"
+    t0 = time.perf_counter()
+    conn.request("GET", path, headers={"Cookie": f"session={cookie}"})
+    response = conn.getresponse()
+    body = response.read().decode()
+    t1 = time.perf_counter()
+    if response.status != 200:
+        return response.status, t1 - t0, 0.0
+    set_cookie = response.getheader("Set-Cookie") or ""
+    match = re.search(r"session=([^;]+)", set_cookie)
+    session_cookie = match.group(1) if match else cookie
+    token = next(g for g in CSRF.search(body).groups() if g)
+    form = urlencode({"csrf_token": token, "ticket_type": ticket_type_id})
+    t2 = time.perf_counter()
+    conn.request(
+        "POST", path, body=form,
+        headers={"Cookie": f"session={session_cookie}",
+                 "Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    response = conn.getresponse()
+    response.read()
+    t3 = time.perf_counter()
+    conn.close()
+    return response.status, t1 - t0, t3 - t2
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--attempts", type=int, default=2000)
+    parser.add_argument("--seats", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=40)
+    parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
+    args = parser.parse_args()
+
+    database_url = create_database(args.pg)
+    workdir = Path(tempfile.mkdtemp(prefix="journey-burst-"))
+    servers: list[subprocess.Popen] = []
+    try:
+        print(f"database {database_url.rsplit('/', 1)[-1]}; seeding {args.attempts} delegates")
+        ticket_type_id, cookies = seed(database_url, args.attempts, args.seats)
+        ports = [free_port(), free_port()]
+        servers = [start_gunicorn(database_url, port, workdir) for port in ports]
+        for port in ports:
+            wait_until_up(port)
+        print(f"two gunicorn instances on ports {ports}; {args.concurrency} concurrent clients")
+
+        results: list[tuple[int, float, float]] = []
+        lock = threading.Lock()
+
+        def one(i: int) -> None:
+            try:
+                outcome = attempt(ports[i % 2], cookies[i], ticket_type_id)
+            except Exception as exc:  # a dropped connection counts as a server error
+                outcome = (599, 0.0, 0.0)
+                print(f"attempt {i}: {exc!r}", file=sys.stderr)
+            with lock:
+                results.append(outcome)
+
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
+            list(pool.map(one, range(args.attempts)))
+        elapsed = time.perf_counter() - started
+
+        from sqlalchemy import create_engine, text
+
+        engine = create_engine(database_url)
+        with engine.connect() as conn:
+            seats_taken = conn.execute(
+                text("SELECT seats_taken FROM event WHERE slug = :s"), {"s": SLUG}
+            ).scalar_one()
+            held = conn.execute(
+                text("SELECT count(*) FROM registration WHERE holds_seat")
+            ).scalar_one()
+            statuses = dict(
+                conn.execute(
+                    text("SELECT status, count(*) FROM registration GROUP BY status")
+                ).all()
+            )
+            emails = conn.execute(text("SELECT count(*) FROM email_log")).scalar_one()
+        engine.dispose()
+
+        codes = Counter(code for code, _, _ in results)
+        posts = [p for code, _, p in results if p]
+        gets = [g for _, g, _ in results if g]
+        server_errors = sum(n for code, n in codes.items() if code >= 500)
+        print()
+        print(f"attempts            {len(results)} in {elapsed:.1f} s "
+              f"({len(results) / elapsed:.0f} attempts/s, each a GET and a POST)")  # fmt: skip
+        print(f"seats               {args.seats}")
+        print(f"seats taken         {seats_taken}  (rows holding a seat: {held})")
+        print(f"registrations       {statuses}")
+        print(f"ticket emails       {emails}")
+        print(f"HTTP outcomes       {dict(sorted(codes.items()))}  (302 registered, 409 full)")
+        print(f"server errors       {server_errors}")
+        print(f"POST latency        p50 {pct(posts, 50):.0f} ms, p99 {pct(posts, 99):.0f} ms, "
+              f"mean {statistics.mean(posts) * 1000:.0f} ms")  # fmt: skip
+        print(f"GET form latency    p50 {pct(gets, 50):.0f} ms, p99 {pct(gets, 99):.0f} ms")
+        ok = seats_taken == args.seats == held and server_errors == 0
+        print("RESULT              " + ("PASS" if ok else "FAIL"))
+        if not ok:
+            print(f"logs in {workdir}")
+            raise SystemExit(1)
+    finally:
+        for server in servers:
+            try:
+                os.killpg(server.pid, signal.SIGTERM)
+                server.wait(20)
+            except (ProcessLookupError, subprocess.TimeoutExpired):
+                pass
+        if not args.keep:
+            drop_database(args.pg, database_url)
+
+
+if __name__ == "__main__":
+    main()

@@ -168,6 +168,60 @@ class Client(threading.local):
         raise AssertionError("unreachable")
 
 
+TICK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_seconds(pids: list[int]) -> float:
+    """User + system CPU time used so far by these processes (Linux /proc)."""
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / TICK
+
+
+class CpuMeter:
+    """CPU spent by gunicorn's workers and by the PostgreSQL backends serving them, so the
+    cost of a scan can be stated independently of whatever else the machine is doing."""
+
+    def __init__(self, server_pid: int, database_url: str, database: str) -> None:
+        self.server_pid = server_pid
+        self.engine = create_engine(database_url)
+        self.database = database
+
+    def pids(self) -> tuple[list[int], list[int]]:
+        children = Path(f"/proc/{self.server_pid}/task/{self.server_pid}/children")
+        workers = [int(p) for p in children.read_text().split()] + [self.server_pid]
+        with self.engine.connect() as conn:
+            backends = conn.execute(
+                text("SELECT pid FROM pg_stat_activity "
+                     "WHERE datname = :d AND pid <> pg_backend_pid()"),
+                {"d": self.database},
+            ).scalars().all()  # fmt: skip
+        return workers, list(backends)
+
+    def __enter__(self):
+        self.workers, self.backends = self.pids()
+        self.start = (cpu_seconds(self.workers), cpu_seconds(self.backends), time.process_time())
+        return self
+
+    def __exit__(self, *exc) -> None:
+        app0, db0, client0 = self.start
+        workers, backends = self.pids()
+        self.app = cpu_seconds(workers) - app0
+        # backends opened during the run started from zero
+        self.db = cpu_seconds(backends) - db0
+        self.client = time.process_time() - client0
+
+    def per_scan(self, scans: int) -> str:
+        return (f"CPU per scan: app {self.app / scans * 1000:.2f} ms, PostgreSQL "
+                f"{self.db / scans * 1000:.2f} ms, load generator "
+                f"{self.client / scans * 1000:.2f} ms")  # fmt: skip
+
+
 def percentiles(values: list[float]) -> str:
     values = sorted(values)
     if not values:
@@ -176,11 +230,12 @@ def percentiles(values: list[float]) -> str:
     def p(q: float) -> float:
         return values[min(len(values) - 1, int(q * len(values)))] * 1000
 
+    mean = statistics.fmean(values) * 1000
     return (f"p50 {p(0.50):.1f} ms · p95 {p(0.95):.1f} ms · p99 {p(0.99):.1f} ms · "
-            f"max {values[-1] * 1000:.1f} ms · mean {statistics.fmean(values) * 1000:.1f} ms")  # fmt: skip
+            f"max {values[-1] * 1000:.1f} ms · mean {mean:.1f} ms")  # fmt: skip
 
 
-def open_loop(port, sessions, codes, rate, seconds) -> None:
+def open_loop(port, sessions, codes, rate, seconds, meter) -> None:
     client = Client(port)
     total = rate * seconds
     latencies: list[float] = []
@@ -199,13 +254,14 @@ def open_loop(port, sessions, codes, rate, seconds) -> None:
             latencies.append(elapsed)
             results[result] += 1
 
-    with ThreadPoolExecutor(max_workers=48) as pool:
+    with meter, ThreadPoolExecutor(max_workers=48) as pool:
         list(pool.map(one, range(total)))
     wall = time.perf_counter() - start
     print(f"open loop, {rate} distinct tickets per second for {seconds} s: {total} scans in "
           f"{wall:.1f} s = {total / wall:.0f} scans/s")  # fmt: skip
     print("   ", percentiles(latencies))
     print("    answers:", dict(results))
+    print("   ", meter.per_scan(total))
 
 
 def storm(port, sessions, code, devices) -> None:
@@ -229,7 +285,7 @@ def storm(port, sessions, code, devices) -> None:
     assert answers["already_checked_in"] == devices - 1
 
 
-def closed_loop(port, sessions, codes, devices, seconds) -> None:
+def closed_loop(port, sessions, codes, devices, seconds, meter) -> None:
     client = Client(port)
     stop = time.perf_counter() + seconds
     latencies: list[float] = []
@@ -248,13 +304,14 @@ def closed_loop(port, sessions, codes, devices, seconds) -> None:
                 results[result] += 1
 
     began = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=devices) as pool:
+    with meter, ThreadPoolExecutor(max_workers=devices) as pool:
         list(pool.map(device, range(devices)))
     wall = time.perf_counter() - began
     print(f"closed loop, {devices} devices as fast as they can for {seconds} s: "
           f"{len(latencies) / wall:.0f} scans/s")  # fmt: skip
     print("   ", percentiles(latencies))
     print("    answers:", dict(results))
+    print("   ", meter.per_scan(len(latencies)))
 
 
 def main() -> None:
@@ -295,12 +352,16 @@ def main() -> None:
         warm = Client(port)
         for i in range(200):  # warm every worker's connection pool
             warm.scan(sessions[i % len(sessions)], "JRN1-WARMUPWARMUPWARMUPWARMUP")
+        meter = CpuMeter(server.pid, url, name)
+        load = os.getloadavg()[0]
+        print(f"machine: {os.cpu_count()} cores, load average {load:.1f} before the run")
         offset = 0
-        open_loop(port, sessions, codes[offset:], args.rate, args.seconds)
+        open_loop(port, sessions, codes[offset:], args.rate, args.seconds, meter)
         offset += args.rate * args.seconds
         storm(port, sessions, codes[offset], args.storm)
         offset += 1
-        closed_loop(port, sessions, codes[offset:], 8, args.closed_seconds)
+        closed_loop(port, sessions, codes[offset:], 8, args.closed_seconds, meter)
+        meter.engine.dispose()
         engine = create_engine(url)
         with engine.connect() as conn:
             admitted = conn.execute(text("SELECT count(*) FROM check_in")).scalar_one()

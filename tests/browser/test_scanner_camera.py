@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from app.checkin.models import CheckIn
 from app.extensions import db
 from tests.conftest import CHROMIUM, CHROMIUM_ARGS
-from tests.factories import PASSWORD, make_event, make_organisation, make_user
+from tests.factories import PASSWORD, make_event, make_organisation, make_user, organiser
 from tests.factories_checkin import make_door_staff, make_registration
 
 pytestmark = pytest.mark.browser
@@ -106,3 +106,54 @@ def test_door_staff_scan_a_ticket_through_the_camera(
         browser.close()
 
     assert db.session.execute(select(func.count()).select_from(CheckIn)).scalar_one() == 1
+
+
+def test_name_search_admit_and_live_counts_update_without_reload(
+    page, browser, live_server, artifacts_dir
+):
+    """Door staff admit someone by name search; the organiser's live page counts them without
+    a reload."""
+    event = make_event(slug="live-conf", title="Live Conference")
+    staff = make_door_staff(event, name="Dev Door", email="door-live@example.com")
+    boss = organiser()
+    org = make_organisation("Breckland Precision")
+    make_registration(event, make_user(name="Bob Barker", organisation=org))
+    make_registration(event, make_user(name="Pat Pending"), status="pending_benchmark")
+    db.session.commit()
+    event_id = event.id
+
+    boss_context = browser.new_context(base_url=live_server.url)  # the organiser's own browser
+    boss_tab = boss_context.new_page()
+    boss_tab.set_default_timeout(15_000)
+    boss_tab.goto("/auth/login")
+    boss_tab.get_by_label("Email").fill(boss.email)
+    boss_tab.get_by_label("Password").fill(PASSWORD)
+    boss_tab.get_by_role("button", name="Sign in").click()
+    boss_tab.goto(f"/organiser/events/{event_id}/checkin")
+    assert boss_tab.locator("#live-in").inner_text() == "0"
+
+    page.set_viewport_size(PHONE)
+    page.goto("/auth/login")
+    page.get_by_label("Email").fill(staff.email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto("/checkin/live-conf?camera=off")
+    page.get_by_text("Search by name, organisation or email").click()
+    page.get_by_label("Search attendees").fill("breck")
+    page.get_by_role("button", name="Bob Barker").click()
+    page.wait_for_selector('#result[data-result="ok"]:not(.d-none)')
+    assert "Bob Barker" in page.locator("#result").inner_text()
+    page.screenshot(path=os.path.join(artifacts_dir, "scanner-search-admitted.png"))
+    page.locator("#result").click()
+
+    page.get_by_label("Search attendees").fill("pat")
+    page.get_by_role("button", name="Pat Pending").click()
+    page.wait_for_selector('#result[data-result="benchmark_pending"]:not(.d-none)')
+    assert "complete the benchmark" in page.locator("#result").inner_text()
+    page.screenshot(path=os.path.join(artifacts_dir, "scanner-needs-attention.png"))
+
+    boss_tab.wait_for_function("document.getElementById('live-in').textContent === '1'")
+    assert boss_tab.locator("#live-attention").inner_text() == "1"
+    assert "Bob Barker" in boss_tab.locator("#live-recent").inner_text()
+    boss_tab.screenshot(path=os.path.join(artifacts_dir, "checkin-live.png"), full_page=True)
+    boss_context.close()

@@ -22,7 +22,7 @@ from app.checkin.services import (
     undo_checkin,
 )
 from app.events.models import Event
-from app.extensions import db, limiter
+from app.extensions import csrf, db, limiter
 from app.timeutil import to_local
 
 bp = Blueprint("checkin", __name__)
@@ -38,6 +38,14 @@ def _scan_limit() -> str:
 
 def _search_limit() -> str:
     return current_app.config.get("CHECKIN_SEARCH_RATE_LIMIT", "120 per minute")
+
+
+def _signed_in_with_csrf() -> None:
+    """401 for a signed-out device first (its page's token died with its session), then the
+    CSRF check in the X-CSRFToken header, as the app-wide check would do."""
+    login_required_json()
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        csrf.protect()
 
 
 def _staff_event(slug: str) -> Event:
@@ -93,9 +101,10 @@ def _optional_int(body: dict, key: str) -> int | None:
 
 
 @bp.post("/api/checkin/<slug>/scan")
+@csrf.exempt  # checked in the view, after the sign-in check
 @limiter.limit(_scan_limit, key_func=_per_user)
 def scan_api(slug: str):
-    login_required_json()
+    _signed_in_with_csrf()
     event = _staff_event(slug)
     body = _json_body()
     code = body.get("code")
@@ -143,9 +152,10 @@ def search_api(slug: str):
 
 
 @bp.post("/api/checkin/<slug>/undo")
+@csrf.exempt  # checked in the view, after the sign-in check
 @limiter.limit(_search_limit, key_func=_per_user)
 def undo_api(slug: str):
-    login_required_json()
+    _signed_in_with_csrf()
     event = _staff_event(slug)
     checkin_id = _optional_int(_json_body(), "checkin_id")
     if checkin_id is None:

@@ -161,10 +161,16 @@ def test_scan_request_query_count(client, login, setup, count_queries):
 
 @pytest.mark.config(WTF_CSRF_ENABLED=True)
 def test_scan_needs_csrf_token_header(client, login, setup):
+    signed_out = client.post(URL, json=body(setup["secret"]))
+    assert signed_out.status_code == 401  # signed out is told so, even without a token
     login(setup["staff"])
     refused = client.post(URL, json=body(setup["secret"]))
     assert refused.status_code == 400
     assert refused.is_json
+    forged = client.post(URL, json=body(setup["secret"]), headers={"X-CSRFToken": "forged"})
+    assert forged.status_code == 400
+    undo = client.post("/api/checkin/conf/undo", json={"checkin_id": 1})
+    assert undo.status_code == 400
     assert count(ScanLog) == 0
 
     token = csrf_token_from(client.get("/checkin/conf").get_data(as_text=True))

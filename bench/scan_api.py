@@ -11,7 +11,9 @@ mode (CSRF on), then:
 1. open loop: distinct tickets at --rate scans per second for --seconds. Latency is measured
    from the moment each scan was due, so a slow server cannot hide queueing;
 2. storm: --storm devices scan the SAME ticket at the same instant: exactly one admission;
-3. closed loop: as fast as 8 devices can go, for the throughput ceiling.
+3. closed loop: as fast as 8 devices can go, for the throughput ceiling;
+4. the same closed loop against a bare Flask "hello" app under the same gunicorn settings,
+   to state the scan API's throughput as a share of what Flask itself can do here.
 
 Prints p50/p95/p99/max latency, throughput and the answers counted.
 """
@@ -285,7 +287,7 @@ def storm(port, sessions, code, devices) -> None:
     assert answers["already_checked_in"] == devices - 1
 
 
-def closed_loop(port, sessions, codes, devices, seconds, meter) -> None:
+def closed_loop(port, sessions, codes, devices, seconds, meter) -> float:
     client = Client(port)
     stop = time.perf_counter() + seconds
     latencies: list[float] = []
@@ -312,6 +314,66 @@ def closed_loop(port, sessions, codes, devices, seconds, meter) -> None:
     print("   ", percentiles(latencies))
     print("    answers:", dict(results))
     print("   ", meter.per_scan(len(latencies)))
+    return len(latencies) / wall
+
+
+BARE_APP = """
+from flask import Flask, jsonify
+app = Flask(__name__)
+@app.post("/hello")
+def hello():
+    return jsonify(result="ok")
+"""
+
+
+def bare_flask_baseline(workers: int, seconds: int) -> float:
+    """Requests per second of a bare Flask app, same gunicorn settings, same client."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        Path(tmp, "bare.py").write_text(BARE_APP)
+        port = free_port()
+        env = {**os.environ, "BIND": f"127.0.0.1:{port}", "WEB_CONCURRENCY": str(workers),
+               "GUNICORN_ACCESSLOG": "/dev/null", "PYTHONPATH": tmp}  # fmt: skip
+        server = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "bare:app"],
+            cwd=tmp, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            wait_for(port)
+            local = threading.local()
+            stop = time.perf_counter() + seconds
+            counts = []
+
+            def device(_: int) -> None:
+                local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                n = 0
+                while time.perf_counter() < stop:
+                    local.conn.request(
+                        "POST", "/hello", b"{}", {"Content-Type": "application/json"}
+                    )
+                    local.conn.getresponse().read()
+                    n += 1
+                counts.append(n)
+
+            began = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=8) as pool:
+                list(pool.map(device, range(8)))
+            rate = sum(counts) / (time.perf_counter() - began)
+        finally:
+            server.terminate()
+            server.wait(10)
+    print(f"bare Flask app, same gunicorn and client: {rate:.0f} requests/s")
+    return rate
+
+
+def wait_for(port: int) -> None:
+    for _ in range(100):
+        try:
+            http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
+            return
+        except OSError:
+            time.sleep(0.1)
 
 
 def main() -> None:
@@ -321,7 +383,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=20)
     parser.add_argument("--storm", type=int, default=40)
     parser.add_argument("--closed-seconds", type=int, default=10)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2)  # one per core
     args = parser.parse_args()
 
     tickets = args.rate * args.seconds + 20_000
@@ -341,12 +403,7 @@ def main() -> None:
             [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],
             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
         )  # fmt: skip
-        for _ in range(100):
-            try:
-                http.client.HTTPConnection("127.0.0.1", port, timeout=1).request("GET", "/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
+        wait_for(port)
         print(f"gunicorn: {args.workers} workers × 2 threads, production config, "
               f"CSRF and per-user rate limit on")  # fmt: skip
         warm = Client(port)
@@ -360,7 +417,7 @@ def main() -> None:
         offset += args.rate * args.seconds
         storm(port, sessions, codes[offset], args.storm)
         offset += 1
-        closed_loop(port, sessions, codes[offset:], 8, args.closed_seconds, meter)
+        ceiling = closed_loop(port, sessions, codes[offset:], 8, args.closed_seconds, meter)
         meter.engine.dispose()
         engine = create_engine(url)
         with engine.connect() as conn:
@@ -373,6 +430,11 @@ def main() -> None:
         engine.dispose()
         print(f"database: {admitted} admissions, {twice} tickets admitted twice, "
               f"{logged} scans logged")  # fmt: skip
+        server.terminate()
+        server.wait(10)
+        server = None
+        bare = bare_flask_baseline(args.workers, args.closed_seconds)
+        print(f"scan API throughput = 1/{bare / ceiling:.1f} of the bare Flask app")
     finally:
         if server is not None:
             server.terminate()

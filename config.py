@@ -56,6 +56,7 @@ class Config:
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    CHECKIN_SCAN_RATE_LIMIT = os.environ.get("CHECKIN_SCAN_RATE_LIMIT", "600 per minute")
 
     # Registration holds (DESIGN.md rule 3).
     HOLD_DAYS = int(os.environ.get("HOLD_DAYS", "7"))

@@ -74,8 +74,13 @@ def seed(database_url: str, sessions: int, speaker_count: int) -> None:
         )  # fmt: skip
         event.ticket_types = [TicketType(name="Delegate")]
         speakers = [
-            Speaker(slug=f"bench-speaker-{i}", name=f"Speaker {i}", job_title="Engineer",
-                    organisation=f"Manufacturer {i} Ltd", bio="A bio.")  # fmt: skip
+            Speaker(
+                slug=f"bench-speaker-{i}",
+                name=f"Speaker {i}",
+                job_title="Engineer",
+                organisation=f"Manufacturer {i} Ltd",
+                bio="A bio.",
+            )  # fmt: skip
             for i in range(speaker_count)
         ]
         db.session.add_all([event, *speakers])
@@ -203,13 +208,16 @@ def main() -> None:
         run(port, page, {}, 40, 4, 200)  # warm up every worker
         for concurrency in (int(c) for c in args.concurrency.split(",")):
             n = args.requests
-            results.append((concurrency, "agenda page (200)", run(port, page, {}, n, concurrency, 200)))
-            results.append((concurrency, "agenda If-None-Match (304)",
-                            run(port, page, {"If-None-Match": etag}, n, concurrency, 304)))  # fmt: skip
-            results.append((concurrency, "agenda.json (200)",
-                            run(port, f"/events/{SLUG}/agenda.json", {}, n, concurrency, 200)))  # fmt: skip
-            results.append((concurrency, "speaker list (200)",
-                            run(port, "/speakers", {}, n, concurrency, 200)))  # fmt: skip
+            cases = [
+                ("agenda page (200)", page, {}, 200),
+                ("agenda If-None-Match (304)", page, {"If-None-Match": etag}, 304),
+                ("agenda.json (200)", f"/events/{SLUG}/agenda.json", {}, 200),
+                ("speaker list (200)", "/speakers", {}, 200),
+            ]
+            for label, path, headers, status in cases:
+                results.append(
+                    (concurrency, label, run(port, path, headers, n, concurrency, status))
+                )
     finally:
         server.terminate()
         server.wait(10)

@@ -45,9 +45,11 @@ def test_newcomer_signs_up_logs_in_and_opens_the_demo_conference(page, artifacts
 
 
 def _conference_year() -> int:
-    return db.session.execute(
-        select(Event.starts_at).where(Event.slug == "productivity-journey")
-    ).scalar_one().year
+    return (
+        db.session.execute(select(Event.starts_at).where(Event.slug == "productivity-journey"))
+        .scalar_one()
+        .year
+    )
 
 
 def test_organiser_creates_and_publishes_an_event_that_appears_on_home(page, artifacts_dir):

@@ -21,6 +21,7 @@ from app.events.speaker_services import (
     update_own_profile,
 )
 from app.extensions import db
+from app.formutil import prefill
 
 bp = Blueprint("speakers", __name__)
 
@@ -79,7 +80,7 @@ def own_profile():
         abort(404, "Your account is not linked to a speaker profile. Ask the organisers.")
     form = SpeakerForm()
     if request.method == "GET":
-        form.process(obj=speaker, links=links_text(speaker.links))
+        prefill(form, speaker, links=links_text(speaker.links))
     if form.validate_on_submit():
         upload = form.photo.data
         try:

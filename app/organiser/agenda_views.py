@@ -39,6 +39,7 @@ from app.events.speaker_services import (
     update_speaker,
 )
 from app.extensions import db
+from app.formutil import prefill
 from app.organiser import bp
 from app.organiser.forms import StatusForm
 from app.timeutil import to_local, to_utc
@@ -201,8 +202,9 @@ def _session_form(event: Event, session: AgendaSession | None = None) -> Session
         if session is not None:
             ids = [link.speaker_id for link in session.speaker_links]
             s_local, e_local = to_local(session.starts_at, tz), to_local(session.ends_at, tz)
-            form.process(
-                obj=session,
+            prefill(
+                form,
+                session,
                 day=s_local.date(),
                 starts=s_local.time(),
                 ends=e_local.time(),
@@ -510,8 +512,9 @@ def edit_speaker(speaker_id: int):
     speaker = db.get_or_404(Speaker, speaker_id, description="No such speaker.")
     form = OrganiserSpeakerForm()
     if request.method == "GET":
-        form.process(
-            obj=speaker,
+        prefill(
+            form,
+            speaker,
             links=links_text(speaker.links),
             user_email=speaker.user.email if speaker.user else "",
         )

@@ -22,6 +22,7 @@ from app.events.services import (
     update_venue,
 )
 from app.extensions import db
+from app.formutil import prefill
 from app.organiser import bp
 from app.organiser.forms import EventForm, RoomForm, StatusForm, TicketTypeForm, VenueForm
 from app.registration.models import Registration
@@ -60,8 +61,9 @@ def _event_form(event: Event | None = None) -> EventForm:
     orgs = db.session.execute(select(Organisation).order_by(Organisation.name)).scalars()
     form.host_organisation_id.choices = [(0, "— none —")] + [(o.id, o.name) for o in orgs]
     if event is not None and request.method == "GET":
-        form.process(
-            obj=event,
+        prefill(
+            form,
+            event,
             starts_at=_local(event.starts_at),
             ends_at=_local(event.ends_at),
             registration_opens_at=_local(event.registration_opens_at),

@@ -32,7 +32,9 @@ def create_app(config_class=None) -> Flask:
     limiter.init_app(app)
 
     from app import models  # noqa: F401  (registers every table)
+    from app.converters import IdConverter
 
+    app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
 
     from app.errors import register_error_handlers

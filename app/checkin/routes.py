@@ -21,6 +21,7 @@ from app.checkin.services import (
     search_attendees,
     undo_checkin,
 )
+from app.converters import id_arg
 from app.events.models import Event
 from app.extensions import csrf, db, limiter
 from app.timeutil import to_local
@@ -143,7 +144,7 @@ def scan_api(slug: str):
 def search_api(slug: str):
     login_required_json()
     event = _staff_event(slug)
-    session_id = request.args.get("session_id", type=int)
+    session_id = request.args.get("session_id", type=id_arg)
     try:
         found = search_attendees(event, current_user, request.args.get("q", ""), session_id)
     except CheckinInputError as exc:

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload, selectinload
 
 from app import mail
 from app.auth.models import User
+from app.converters import MAX_ID
 from app.events.models import (
     AgendaSession,
     Event,
@@ -121,10 +122,12 @@ def check_session(
         raise AgendaError(f"A session can have at most {MAX_SPEAKERS} speakers.")
     room = None
     if data.room_id is not None:
-        room = db.session.get(Room, data.room_id)
+        room = db.session.get(Room, data.room_id) if 0 < data.room_id <= MAX_ID else None
         if room is None or room.venue_id != event.venue_id:
             raise AgendaError("Choose one of the rooms at the event's venue.")
     speakers = {}
+    if any(not 0 < speaker_id <= MAX_ID for speaker_id in data.speaker_ids):
+        raise AgendaError("One of the speakers no longer exists.")
     if data.speaker_ids:
         speakers = {
             s.id: s

@@ -11,6 +11,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.auth.models import Organisation, User
+from app.converters import id_arg
 from app.events.models import Event, TicketType
 from app.extensions import db
 from app.organiser import bp
@@ -38,7 +39,7 @@ def _event_or_404(event_id: int) -> Event:
 def _filtered(event: Event, args) -> tuple[list[Registration], dict]:
     """The event's registrations matching the filters in `args`, with what the table shows."""
     status = args.get("status", "")
-    ticket_type_id = args.get("ticket_type", type=int)
+    ticket_type_id = args.get("ticket_type", type=id_arg)
     benchmark = args.get("benchmark", "")
     q = (args.get("q") or "").strip()
     query = (

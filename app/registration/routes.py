@@ -20,7 +20,7 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from app.auth.services import AccountError, find_or_create_organisation
-from app.events.models import AgendaSession, Event, TicketType
+from app.events.models import AgendaSession, Event
 from app.events.services import public_event_or_none
 from app.extensions import db
 from app.registration import services
@@ -126,8 +126,8 @@ def register(slug: str):
         return page(409, message=f"You are already registered for {event.title}.")
     if not form.validate_on_submit():
         return page(422)
-    ticket_type = db.session.get(TicketType, form.ticket_type.data)
-    if ticket_type is None or ticket_type.event_id != event.id or ticket_type.hidden:
+    ticket_type = next((t for t in ticket_types if t.id == form.ticket_type.data), None)
+    if ticket_type is None:
         return page(400, message="That ticket type is not on sale for this event.")
     user = current_user._get_current_object()
     try:

@@ -13,6 +13,7 @@ _TITLES = {
     404: "Page not found",
     405: "Method not allowed",
     413: "That upload is too large",
+    415: "That request is in a format this page does not take",
     429: "Too many requests",
     500: "Something went wrong",
 }

@@ -1,11 +1,11 @@
 """Benchmark forms: the shape of input only. Answers and metrics are checked by
 questionnaire.validate_answers / validate_metrics, since their fields come from the data file."""
 
-from flask_wtf import FlaskForm
 from wtforms import SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from app.benchmark.sic import SIC_DIVISIONS, SIZE_BANDS
+from app.forms import FlaskForm
 
 
 class OrganisationForm(FlaskForm):

@@ -1,8 +1,9 @@
 """Shape of the door's form input."""
 
-from flask_wtf import FlaskForm
 from wtforms import EmailField
 from wtforms.validators import DataRequired, Email, Length
+
+from app.forms import FlaskForm
 
 
 class DoorStaffForm(FlaskForm):

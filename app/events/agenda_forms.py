@@ -1,6 +1,5 @@
 """Forms for sessions and speakers: the shape of the input only (rules live in the services)."""
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import (
     BooleanField,
@@ -17,6 +16,7 @@ from wtforms.validators import DataRequired, Email, Length, NumberRange, Optiona
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.events.agenda_services import KIND_LABELS, MAX_SPEAKERS
+from app.forms import FlaskForm
 from app.pillars import PILLARS
 
 

@@ -1,4 +1,3 @@
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
@@ -12,6 +11,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
 
 from app.events.models import EventKind
+from app.forms import FlaskForm
 from app.pillars import PILLARS
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"

@@ -1,8 +1,9 @@
 """The shape of registration input; the rules live in services.py."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, HiddenField, RadioField, StringField
 from wtforms.validators import InputRequired, Length, Optional
+
+from app.forms import FlaskForm
 
 
 class RegisterForm(FlaskForm):

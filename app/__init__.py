@@ -3,9 +3,11 @@
 import logging
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, abort, request
+from flask.json.provider import DefaultJSONProvider
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.datastructures import MultiDict
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.extensions import csrf, db, limiter, login_manager, migrate
@@ -17,6 +19,7 @@ def create_app(config_class=None) -> Flask:
 
         config_class = config_from_env()
     app = Flask(__name__, instance_relative_config=True)
+    app.json = _JSONProvider(app)
     app.config.from_object(config_class() if isinstance(config_class, type) else config_class)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if app.config.get("PROXY_COUNT"):
@@ -46,6 +49,13 @@ def create_app(config_class=None) -> Flask:
     from app.cli import register_cli
 
     register_cli(app)
+
+    @app.before_request
+    def refuse_nul_characters():
+        # PostgreSQL can neither store nor compare text holding a NUL, and no page of ours
+        # sends one: refuse it here, once, rather than fail deep inside a query.
+        if _has_nul(request.path, request.args, request.form, request.get_json(silent=True)):
+            abort(400, "The request contains a NUL character, which is not allowed.")
 
     @app.after_request
     def security_headers(response):
@@ -84,6 +94,34 @@ def _register_blueprints(app: Flask) -> None:
         organiser_bp,
     ):
         app.register_blueprint(bp)
+
+
+class _JSONProvider(DefaultJSONProvider):
+    def loads(self, s, **kwargs):
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError as exc:
+            # Nested deeper than Python's stack: a malformed body (400), not a crash.
+            raise ValueError("JSON nested too deeply") from exc
+
+
+def _has_nul(*values) -> bool:
+    """Whether any text in these values (form data, JSON of any depth) holds a NUL."""
+    stack = list(values)
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            if "\x00" in value:
+                return True
+        elif isinstance(value, MultiDict):
+            stack.extend(value.keys())
+            stack.extend(v for _, vs in value.lists() for v in vs)
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return False
 
 
 @event.listens_for(Engine, "connect")

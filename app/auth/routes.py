@@ -1,5 +1,3 @@
-from urllib.parse import urlsplit
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -14,6 +12,7 @@ from app.auth.services import (
     user_for_reset_token,
 )
 from app.extensions import db, limiter, login_manager
+from app.urls import local_path
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 
@@ -28,12 +27,8 @@ def load_user(user_id: str) -> User | None:
 
 
 def _safe_next(default: str) -> str:
-    target = request.args.get("next") or request.form.get("next") or ""
-    parts = urlsplit(target)
     # Only local paths: never redirect to another site.
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
-        return target
-    return default
+    return local_path(request.args.get("next") or request.form.get("next")) or default
 
 
 @bp.route("/signup", methods=["GET", "POST"])

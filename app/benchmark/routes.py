@@ -8,8 +8,6 @@ whole journey and offered again once the benchmark is submitted.
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
@@ -19,6 +17,7 @@ from app.benchmark.models import BenchmarkResponse
 from app.benchmark.questionnaire import DONT_KNOW, Questionnaire
 from app.benchmark.sic import SIZE_BANDS, sector_name
 from app.extensions import db
+from app.urls import local_path
 
 bp = Blueprint("benchmark", __name__, url_prefix="/benchmark")
 
@@ -28,12 +27,7 @@ ACTIONS = ("next", "back", "save")
 
 def safe_next(value: str | None) -> str | None:
     """A local path to return to, or None. Never another site."""
-    if not value or len(value) > 500 or "\\" in value:
-        return None
-    parts = urlsplit(value)
-    if value.startswith("/") and not value.startswith("//") and not parts.netloc:
-        return value
-    return None
+    return local_path(value)
 
 
 def _remembered_next() -> str | None:

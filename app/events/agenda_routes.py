@@ -39,6 +39,7 @@ from app.events.models import Event
 from app.extensions import db
 from app.pillars import PILLARS
 from app.timeutil import to_local
+from app.urls import local_path
 
 bp = Blueprint("agenda", __name__)
 
@@ -331,9 +332,9 @@ def _agenda_document(event: Event) -> dict:
 
 
 def _back(event: Event, session_id: int) -> str:
-    target = request.form.get("next", "")
+    target = local_path(request.form.get("next")) or ""
     prefix = url_for("agenda.agenda", slug=event.slug)
-    if not target.startswith(prefix) or "//" in target or "\\" in target:
+    if not target.startswith(prefix) or "//" in target:
         target = prefix
     return f"{target.split('#')[0]}#s-{session_id}"
 

@@ -24,6 +24,7 @@ from app.registration.models import (
     RegistrationStatus,
 )
 from app.templating import format_local
+from app.urls import local_path
 
 S = RegistrationStatus
 STATES = [S.CONFIRMED, S.PENDING_BENCHMARK, S.PENDING_PAYMENT, S.WAITLISTED]
@@ -182,8 +183,8 @@ def _act(registration_id: int, action, done: str):
     registration = db.get_or_404(Registration, registration_id, description="No such registration.")
     if not ActionForm().validate_on_submit():
         abort(400, "Your form expired. Please try again.")
-    back = request.form.get("next") or ""
-    if not back.startswith("/organiser/") or back.startswith("//"):
+    back = local_path(request.form.get("next")) or ""
+    if not back.startswith("/organiser/"):
         back = url_for("organiser.registrations", event_id=registration.event_id)
     try:
         message = action(registration, current_user._get_current_object())

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -30,16 +29,14 @@ from app.registration.models import Registration, RegistrationStatus
 from app.registration.qr import qr_png
 from app.registration.tickets import normalise_secret
 from app.timeutil import utcnow
+from app.urls import local_path
 
 bp = Blueprint("registration", __name__)
 S = RegistrationStatus
 
 
 def _safe_next(default: str) -> str:
-    target = request.form.get("next") or request.args.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
-        return target
-    return default
+    return local_path(request.form.get("next") or request.args.get("next")) or default
 
 
 def _public_event(slug: str) -> Event:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -18,6 +18,17 @@ from app.timeutil import utcnow
 
 class EventError(ValueError):
     """An organiser's change that breaks a rule; the message says which."""
+
+
+# Dates outside these bounds are typing slips (year 1, year 9999) that calendars and time
+# zones cannot handle; an event longer than this is one too.
+EARLIEST, LATEST = datetime(2000, 1, 1), datetime(2100, 1, 1)
+LONGEST_EVENT = timedelta(days=31)
+
+
+def _check_dates(*values: datetime | None) -> None:
+    if any(value is not None and not EARLIEST <= value < LATEST for value in values):
+        raise EventError("Dates must be between the years 2000 and 2099.")
 
 
 def slugify(text: str, max_length: int = 80) -> str:
@@ -84,8 +95,12 @@ class EventData:
 
 
 def _check_event(data: EventData) -> None:
+    _check_dates(data.starts_at, data.ends_at, data.registration_opens_at,
+                 data.registration_closes_at)  # fmt: skip
     if data.ends_at <= data.starts_at:
         raise EventError("The event must end after it starts.")
+    if data.ends_at - data.starts_at > LONGEST_EVENT:
+        raise EventError(f"An event can last at most {LONGEST_EVENT.days} days.")
     if data.kind not in set(EventKind):
         raise EventError("Choose a kind of event.")
     if data.capacity is not None and data.capacity < 1:
@@ -176,6 +191,7 @@ class TicketTypeData:
 
 
 def _check_ticket_type(data: TicketTypeData) -> None:
+    _check_dates(data.sales_start, data.sales_end)
     if data.price_pence < 0:
         raise EventError("A price cannot be negative.")
     if 0 < data.price_pence < 30:

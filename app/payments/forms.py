@@ -1,8 +1,9 @@
 """Shape of payment input."""
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField
 from wtforms.validators import DataRequired
+
+from app.forms import FlaskForm
 
 
 class RefundForm(FlaskForm):

@@ -51,6 +51,9 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code is None or exc.code < 400:
             return exc
         message = exc.description or ""
+        if exc.code == 404 and message == type(exc).description:
+            # Werkzeug's default text speaks of servers and spelling; say it plainly.
+            message = "There is nothing at this address. It may have moved, or the link is wrong."
         if exc.code == 429:
             message = "Too many attempts. Please wait a moment and try again."
         return error_response(exc.code, message)

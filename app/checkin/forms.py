@@ -11,7 +11,7 @@ class DoorStaffForm(FlaskForm):
         "Door staff email",
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
         description="The email of a door staff account (create one with "
-        "flask create-user EMAIL --role door_staff).",
+        "flask --app wsgi create-user EMAIL --role door_staff).",
     )
 
 

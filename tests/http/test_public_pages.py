@@ -59,3 +59,9 @@ def test_unknown_api_path_gets_json_404(client):
     response = client.get("/api/nothing-here")
     assert response.status_code == 404
     assert response.get_json()["error"] == "Page not found"
+
+
+def test_an_unknown_address_gets_a_plain_404_message(client):
+    response = client.get("/no/such/page")
+    assert response.status_code == 404
+    assert "There is nothing at this address" in response.get_data(as_text=True)

@@ -52,6 +52,8 @@ class Config:
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
+    STRIPE_CHECKOUT_MINUTES = int(os.environ.get("STRIPE_CHECKOUT_MINUTES", "30"))  # Stripe min 30
+    STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # e.g. a stripe-mock server
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
@@ -83,6 +85,8 @@ class TestConfig(Config):
     BASE_URL = "http://localhost"
     STRIPE_SECRET_KEY = None
     STRIPE_WEBHOOK_SECRET = None
+    STRIPE_CHECKOUT_MINUTES = 30
+    STRIPE_API_BASE = None
 
 
 class ProductionConfig(Config):

@@ -16,8 +16,15 @@ def format_local(value: datetime | None, fmt: str = "%a %-d %b %Y, %H:%M", tz: s
 
 
 def format_pence(pence: int | None, currency: str = "GBP") -> str:
+    """A price: 'Free' when there is nothing to pay."""
     if not pence:
         return "Free"
+    return format_amount(pence, currency)
+
+
+def format_amount(pence: int | None, currency: str = "GBP") -> str:
+    """A sum of money, zero included ('£0.00'), for totals and reports."""
+    pence = pence or 0
     symbol = "£" if currency == "GBP" else f"{currency} "
     return f"{symbol}{pence / 100:,.2f}"
 
@@ -32,6 +39,7 @@ def date_range(starts: datetime, ends: datetime, tz: str = LONDON) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     from app.organiser import links
+    from app.registration.services import status_label
 
     @app.context_processor
     def organiser_links() -> dict:
@@ -44,6 +52,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["local"] = format_local
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["money"] = format_pence
+    app.jinja_env.filters["amount"] = format_amount
     app.jinja_env.filters["pillar"] = pillar_title
+    app.jinja_env.filters["registration_status"] = status_label
     app.jinja_env.globals["date_range"] = date_range
     app.jinja_env.globals["stripe_enabled"] = lambda: bool(app.config.get("STRIPE_SECRET_KEY"))

@@ -34,6 +34,15 @@ def test_sign_up_creates_account_organisation_and_signs_in(client):
     assert client.get("/me/tickets").status_code == 200
 
 
+def test_surrounding_spaces_are_trimmed_from_text_but_not_from_passwords(client):
+    data = {**SIGNUP, "email": "  Jo@Example.com\t", "name": " Jo Maker ", "organisation": " Maker "}
+    data["password"] = data["confirm"] = " spaced pass "
+    assert client.post("/auth/signup", data=data).status_code == 302
+    user = db.session.execute(select(User)).scalar_one()
+    assert (user.email, user.name, user.organisation.name) == ("jo@example.com", "Jo Maker", "Maker")
+    assert user.check_password(" spaced pass ") and not user.check_password("spaced pass")
+
+
 def test_sign_up_joins_an_existing_organisation_by_companies_house_number(client):
     org = make_organisation("Anglia Widgets Ltd", companies_house_number="01234567")
     db.session.commit()

@@ -119,6 +119,7 @@ def test_attendance_page_csv_and_organiser_undo(client, login, setup):
     html = client.get(f"/organiser/events/{eid}/attendance").get_data(as_text=True)
     assert "1 of 2 registered attended" in html
     assert "Keynote" in html and "by Dev Door" in html
+    assert ">confirmed</span>" in html
 
     response = client.get(f"/organiser/events/{eid}/attendance.csv")
     assert response.mimetype == "text/csv"

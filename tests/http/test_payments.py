@@ -730,6 +730,9 @@ def test_revenue_per_ticket_type(client, login, stripe_api, count_queries):
     ) == (2, 1, 1, 3 * PRICE, PRICE, 2 * PRICE)
     assert (rows["Delegate"].paid_count, rows["Delegate"].net_pence) == (0, 0)
     assert '<div class="fs-4" id="net-total">£90.00</div>' in html
+    # The free ticket's price says Free; its sums are figures, not "Free".
+    delegate_row = html[html.index("<td>Delegate") :].split("</tr>")[0]
+    assert delegate_row.count("£0.00") == 3 and delegate_row.count("Free") == 1
     assert len(queries) <= 8  # fixed, whatever the number of payments
 
 

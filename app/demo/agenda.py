@@ -1,14 +1,14 @@
 """The demo conference agenda and its speakers, published — plus one draft change waiting to
 be published, and a speaker account, so the builder and the speaker pages have something to show."""
 
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from io import BytesIO
 
 from PIL import Image, ImageDraw, ImageFont
 
 from app.auth.models import Role, User
+from app.events.agenda_services import publish_agenda
 from app.events.models import AgendaSession, SessionKind, SessionSpeaker, Speaker
-from app.events.published import snapshot
 from app.events.speaker_services import process_photo
 from app.extensions import db
 from app.timeutil import to_utc
@@ -97,11 +97,12 @@ def load(ctx: dict) -> None:
         sessions.append(session)
     db.session.add_all(sessions)
     db.session.flush()
-    now = ctx["now"]
-    for session in sessions:
-        session.published = snapshot(session)
-        session.published_at = now
-    conference.agenda_published_at = now
+    # Published a week ago, then one talk moved: the change log has two versions.
+    now, organiser = ctx["now"], ctx["organiser"]
+    publish_agenda(organiser, conference, now=now - timedelta(days=7))
+    cobot = next(s for s in sessions if s.title.startswith("Your first cobot"))
+    cobot.starts_at, cobot.ends_at = _at(day, "14:00"), _at(day, "14:45")
+    publish_agenda(organiser, conference, now=now)
     # A draft the organiser has not published yet: visible in the builder, not to delegates.
     showcase = AgendaSession(
         event=conference, title="Member showcase: five-minute wins", kind=SessionKind.TALK,

@@ -31,6 +31,8 @@ from app.events.agenda_services import (
     AgendaItem,
     PublicAgenda,
     agenda_version,
+    agenda_versions,
+    latest_version_number,
     public_agenda,
     star_session,
     unstar_session,
@@ -227,6 +229,36 @@ def printable(slug: str):
     return render_template("events/agenda_print.html", event=event, agenda=view, kinds=KIND_LABELS)
 
 
+@bp.get("/events/<slug>/agenda/changes")
+def changes(slug: str):
+    """The change log: what each publish of the agenda added, moved, cancelled or updated."""
+    event = _public_event(slug)
+    etag = _etag(event, "changes")
+    cached = _not_modified(etag)
+    if cached is not None:
+        return cached
+    response = current_app.make_response(
+        render_template(
+            "events/agenda_changes.html",
+            event=event,
+            versions=agenda_versions(event),
+            sections=CHANGE_SECTIONS,
+        )
+    )
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, no-cache"
+    return response
+
+
+CHANGE_SECTIONS = (
+    ("moved", "Moved"),
+    ("cancelled", "Cancelled"),
+    ("restored", "Back on"),
+    ("new", "New"),
+    ("updated", "Details updated"),
+)
+
+
 def _iso(value, tz: str) -> str:
     return to_local(value, tz).isoformat()
 
@@ -307,6 +339,7 @@ def _agenda_document(event: Event) -> dict:
         "published_at": (
             event.agenda_published_at.isoformat() + "Z" if event.agenda_published_at else None
         ),
+        "agenda_version": latest_version_number(event),
         "rooms": [
             {"id": r.id, "name": r.name, "capacity": r.capacity}
             for r in sorted(rooms.values(), key=lambda r: (r.position, r.id))

@@ -20,6 +20,7 @@ from app.auth.models import User
 from app.converters import MAX_ID
 from app.events.models import (
     AgendaSession,
+    AgendaVersion,
     Event,
     Room,
     SessionKind,
@@ -305,11 +306,14 @@ class PublishResult:
     published: int = 0
     rescheduled: list[AgendaSession] = field(default_factory=list)
     notified: int = 0
+    speakers_notified: int = 0
+    version: AgendaVersion | None = None
 
 
 def publish_agenda(actor: User, event: Event, now: datetime | None = None) -> PublishResult:
-    """Make the draft public. Sessions whose time, room or status changed get a new calendar
-    SEQUENCE, and delegates booked on them are emailed once each with every change."""
+    """Make the draft public and record what changed as a new agenda version. Sessions whose
+    time, room or status changed get a new calendar SEQUENCE, and the delegates booked on them
+    and their speakers are emailed once each with every change."""
     now = now or utcnow()
     sessions = (
         db.session.execute(
@@ -321,8 +325,10 @@ def publish_agenda(actor: User, event: Event, now: datetime | None = None) -> Pu
         .scalars()
         .all()
     )
+    rooms = _rooms_of(sessions)
     result = PublishResult()
     previous: dict[int, dict] = {}
+    changes: list[dict] = []
     for session in sessions:
         snap = snapshot(session)
         before = session.published if session.published_at is not None else None
@@ -330,6 +336,14 @@ def publish_agenda(actor: User, event: Event, now: datetime | None = None) -> Pu
             continue
         if before is None and session.status == SessionStatus.CANCELLED:
             continue  # never public: nothing to announce
+        changes.append(
+            {
+                "session_id": session.id,
+                "title": session.title,
+                "change": _change_kind(before, snap),
+                "notes": describe_changes(session, rooms, event.timezone),
+            }
+        )
         if before is not None and any(before.get(f) != snap[f] for f in SCHEDULE_FIELDS):
             session.sequence += 1
             result.rescheduled.append(session)
@@ -339,14 +353,69 @@ def publish_agenda(actor: User, event: Event, now: datetime | None = None) -> Pu
         result.published += 1
     if result.published or event.agenda_published_at is None:
         event.agenda_published_at = now
+    if changes:
+        result.version = _record_version(event, actor, changes, now)
     db.session.flush()
     if result.rescheduled:
-        result.notified = _notify_booked_delegates(event, result.rescheduled, previous)
+        result.notified = _notify_booked_delegates(event, result.rescheduled, previous, rooms)
+        result.speakers_notified = _notify_speakers(event, result.rescheduled, previous, rooms)
     return result
 
 
+def _change_kind(before: dict | None, now: dict) -> str:
+    if before is None:
+        return "new"
+    if before.get("status") != now["status"]:
+        return "cancelled" if now["status"] == SessionStatus.CANCELLED else "restored"
+    if any(before.get(f) != now[f] for f in SCHEDULE_FIELDS):
+        return "moved"
+    return "updated"
+
+
+def latest_version_number(event: Event) -> int:
+    """How many times the agenda has been published with changes (0: never)."""
+    return (
+        db.session.execute(
+            select(func.max(AgendaVersion.number)).where(AgendaVersion.event_id == event.id)
+        ).scalar_one()
+        or 0
+    )
+
+
+def _record_version(event: Event, actor: User, changes: list[dict], now: datetime):
+    version = AgendaVersion(
+        event_id=event.id,
+        number=latest_version_number(event) + 1,
+        published_at=now,
+        published_by_id=actor.id if actor else None,
+        changes=changes,
+    )
+    db.session.add(version)
+    return version
+
+
+def agenda_versions(event: Event) -> list[AgendaVersion]:
+    """The change log, newest first (1 query)."""
+    return list(
+        db.session.execute(
+            select(AgendaVersion)
+            .where(AgendaVersion.event_id == event.id)
+            .order_by(AgendaVersion.number.desc())
+        ).scalars()
+    )
+
+
+def _rooms_of(sessions: list[AgendaSession]) -> dict[int, Room]:
+    """Every room these sessions are or were in (1 query)."""
+    ids = {s.room_id for s in sessions} | {(s.published or {}).get("room_id") for s in sessions}
+    ids.discard(None)
+    if not ids:
+        return {}
+    return {r.id: r for r in db.session.execute(select(Room).where(Room.id.in_(ids))).scalars()}
+
+
 def _notify_booked_delegates(
-    event: Event, changed: list[AgendaSession], previous: dict[int, dict]
+    event: Event, changed: list[AgendaSession], previous: dict[int, dict], rooms: dict[int, Room]
 ) -> int:
     from app.registration.models import EmailLog, SessionBooking
 
@@ -364,7 +433,6 @@ def _notify_booked_delegates(
         by_user[booking.user_id].append(booking)
     if not by_user:
         return 0
-    rooms = {r.id: r for r in db.session.execute(select(Room)).scalars()}
     by_id = {s.id: s for s in changed}
     tz = event.timezone
     base = current_app.config["BASE_URL"]
@@ -395,6 +463,49 @@ def _notify_booked_delegates(
         )
     db.session.flush()
     return len(by_user)
+
+
+def _notify_speakers(
+    event: Event, changed: list[AgendaSession], previous: dict[int, dict], rooms: dict[int, Room]
+) -> int:
+    """Speakers with an account hear when their own sessions move or are cancelled."""
+    from app.registration.models import EmailLog
+
+    speaker_ids = {link.speaker_id for s in changed for link in s.speaker_links}
+    if not speaker_ids:
+        return 0
+    speakers = db.session.execute(
+        select(Speaker)
+        .where(Speaker.id.in_(speaker_ids), Speaker.user_id.is_not(None))
+        .options(joinedload(Speaker.user))
+    ).scalars()
+    by_speaker = {sp.id: sp for sp in speakers}
+    link = f"{current_app.config['BASE_URL']}/events/{event.slug}/agenda"
+    sent = 0
+    for speaker in sorted(by_speaker.values(), key=lambda sp: sp.id):
+        theirs = [s for s in changed if any(k.speaker_id == speaker.id for k in s.speaker_links)]
+        lines = [_change_line(s, previous[s.id], rooms, event.timezone) for s in theirs]
+        lines = [line.replace(" Your booking no longer applies.", "") for line in lines]
+        subject = f"Your session at {event.title} has changed"
+        text = (
+            f"Hello {speaker.name},\n\n"
+            f"The published agenda of {event.title} has changed for your sessions:\n\n"
+            + "\n".join(f"- {line}" for line in lines)
+            + f"\n\nThe full agenda: {link}\n"
+            "Please tell the organisers at once if you cannot make the new time.\n"
+        )
+        mail.send(mail.build_message(speaker.user.email, subject, text))
+        db.session.add(
+            EmailLog(
+                to=speaker.user.email,
+                subject=subject,
+                kind="speaker_agenda_change",
+                extra={"speaker_id": speaker.id, "session_ids": [s.id for s in theirs]},
+            )
+        )
+        sent += 1
+    db.session.flush()
+    return sent
 
 
 def _change_line(session: AgendaSession, before: dict, rooms: dict[int, Room], tz: str) -> str:

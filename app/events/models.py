@@ -217,3 +217,22 @@ class SessionStar(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
     session_id: Mapped[int] = mapped_column(ForeignKey("agenda_session.id"), primary_key=True)
     created_at: Mapped[datetime] = created_at_column()
+
+
+class AgendaVersion(db.Model):
+    """One publish of an event's agenda and what it changed: the public change log."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    number: Mapped[int]  # 1 for the first publish, then 2, 3 …
+    published_at: Mapped[datetime] = mapped_column(DateTime)  # UTC
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    # [{"session_id", "title", "change": new|moved|cancelled|restored|updated, "notes": [...]}]
+    changes: Mapped[list[dict]] = mapped_column(JSON, default=list)
+
+    published_by = relationship("User")
+
+    __table_args__ = (UniqueConstraint("event_id", "number"),)
+
+    def changes_of(self, kind: str) -> list[dict]:
+        return [c for c in self.changes if c["change"] == kind]

@@ -22,6 +22,7 @@ from app.events.agenda_services import (
     describe_changes,
     draft_state,
     move_session,
+    agenda_versions,
     publish_agenda,
     resize_session,
     restore_session,
@@ -133,6 +134,7 @@ def agenda_builder(event_id: int):
         pending=pending,
         changes=changes,
         to_notify=to_notify,
+        versions=agenda_versions(event)[:5],
         kinds=KIND_LABELS,
         form=StatusForm(),
     )
@@ -450,9 +452,11 @@ def publish_event_agenda(event_id: int):
     if not result.published:
         flash("Nothing to publish: the public agenda already matches the draft.", "info")
     else:
-        note = (
-            f" {result.notified} delegate(s) with bookings were emailed." if result.notified else ""
-        )
+        note = f" Version {result.version.number}." if result.version else ""
+        if result.notified:
+            note += f" {result.notified} delegate(s) with bookings were emailed."
+        if result.speakers_notified:
+            note += f" {result.speakers_notified} speaker(s) were emailed."
         flash(f"Agenda published: {result.published} session(s) updated.{note}", "success")
     return redirect(url_for("organiser.agenda_builder", event_id=event.id,
                             day=request.form.get("day") or None))  # fmt: skip

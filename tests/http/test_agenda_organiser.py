@@ -223,8 +223,9 @@ def test_publish_makes_the_draft_public_and_emails_booked_delegates(client, logi
     page = client.get(f"/organiser/events/{event.id}/agenda").get_data(as_text=True)
     assert "Publishing will email <strong>1</strong> delegate booked" in page
     response = client.post(f"/organiser/events/{event.id}/agenda/publish", follow_redirects=True)
-    assert "Agenda published: 2 session(s) updated. 1 delegate(s) with bookings were emailed." in (
-        response.get_data(as_text=True)
+    assert (
+        "Agenda published: 2 session(s) updated. Version 1. 1 delegate(s) with bookings were emailed."
+        in response.get_data(as_text=True)
     )
     assert [m["To"] for m in outbox] == [booking.user.email]
     assert "Fresh" in client.get("/events/pub-forum/agenda").get_data(as_text=True)

@@ -51,8 +51,8 @@ def test_each_publish_records_a_version_with_what_changed(client, login):
     assert (v1.number, v1.published_by_id) == (1, boss.id)
     assert sorted(c["change"] for c in v1.changes) == ["new", "new", "new"]
 
-    _edit(ids[0], starts_at=event.starts_at + timedelta(hours=5),
-          ends_at=event.starts_at + timedelta(hours=5, minutes=45), room_id=rooms[1].id)  # fmt: skip
+    later = event.starts_at + timedelta(hours=5)
+    _edit(ids[0], starts_at=later, ends_at=later + timedelta(minutes=45), room_id=rooms[1].id)
     client.post(f"/organiser/events/{event.id}/agenda/sessions/{ids[1]}/cancel")
     _edit(ids[2], title="Data and digital day")
     make_session(event, timedelta(hours=6), title="Late addition", publish=False)

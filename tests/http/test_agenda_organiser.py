@@ -224,8 +224,8 @@ def test_publish_makes_the_draft_public_and_emails_booked_delegates(client, logi
     assert "Publishing will email <strong>1</strong> delegate booked" in page
     response = client.post(f"/organiser/events/{event.id}/agenda/publish", follow_redirects=True)
     assert (
-        "Agenda published: 2 session(s) updated. Version 1. 1 delegate(s) with bookings were emailed."
-        in response.get_data(as_text=True)
+        "Agenda published: 2 session(s) updated. Version 1."
+        " 1 delegate(s) with bookings were emailed." in response.get_data(as_text=True)
     )
     assert [m["To"] for m in outbox] == [booking.user.email]
     assert "Fresh" in client.get("/events/pub-forum/agenda").get_data(as_text=True)

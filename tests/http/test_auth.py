@@ -35,11 +35,13 @@ def test_sign_up_creates_account_organisation_and_signs_in(client):
 
 
 def test_surrounding_spaces_are_trimmed_from_text_but_not_from_passwords(client):
-    data = {**SIGNUP, "email": "  Jo@Example.com\t", "name": " Jo Maker ", "organisation": " Maker "}
+    data = {**SIGNUP, "email": "  Jo@Example.com\t", "name": " Jo Maker "}
+    data["organisation"] = " Maker "
     data["password"] = data["confirm"] = " spaced pass "
     assert client.post("/auth/signup", data=data).status_code == 302
     user = db.session.execute(select(User)).scalar_one()
-    assert (user.email, user.name, user.organisation.name) == ("jo@example.com", "Jo Maker", "Maker")
+    assert (user.email, user.name) == ("jo@example.com", "Jo Maker")
+    assert user.organisation.name == "Maker"
     assert user.check_password(" spaced pass ") and not user.check_password("spaced pass")
 
 

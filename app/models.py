@@ -5,6 +5,7 @@ from app.benchmark.models import BenchmarkResponse
 from app.checkin.models import CheckIn, EventStaff, ScanLog
 from app.events.models import (
     AgendaSession,
+    AgendaVersion,
     Event,
     Room,
     SessionSpeaker,
@@ -13,11 +14,14 @@ from app.events.models import (
     TicketType,
     Venue,
 )
+from app.messages.models import Announcement
 from app.payments.models import Payment, StripeEvent
 from app.registration.models import EmailLog, Registration, RegistrationLog, SessionBooking
 
 __all__ = [
     "AgendaSession",
+    "AgendaVersion",
+    "Announcement",
     "BenchmarkResponse",
     "CheckIn",
     "EmailLog",

@@ -10,6 +10,7 @@ NAV = [
 EVENT_LINKS = [
     ("organiser.agenda_builder", "Agenda builder"),
     ("organiser.registrations", "Registrations"),
+    ("organiser.messages", "Email delegates"),
     ("organiser.door_staff", "Door staff"),
     ("organiser.checkin_live", "Live check-in"),
     ("organiser.attendance_report", "Attendance report"),

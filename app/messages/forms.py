@@ -1,0 +1,17 @@
+from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Regexp
+
+from app.forms import FlaskForm
+
+
+class AnnouncementForm(FlaskForm):
+    audience = SelectField("Send to", validators=[DataRequired()])
+    subject = StringField("Subject", validators=[DataRequired(), Length(max=150)])
+    body = TextAreaField(
+        "Message",
+        validators=[DataRequired(), Length(max=20_000)],
+        description="Markdown: **bold**, *italic*, lists and links. Each delegate is greeted "
+        "by name, and the email ends with a link to the event.",
+    )
+    confirm = BooleanField("I have checked the message and the recipients")
+    token = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])

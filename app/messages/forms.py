@@ -10,6 +10,7 @@ class AnnouncementForm(FlaskForm):
     body = TextAreaField(
         "Message",
         validators=[DataRequired(), Length(max=20_000)],
+        render_kw={"rows": 8},
         description="Markdown: **bold**, *italic*, lists and links. Each delegate is greeted "
         "by name, and the email ends with a link to the event.",
     )

@@ -12,6 +12,7 @@ EVENT_LINKS = [
     ("organiser.registrations", "Registrations"),
     ("organiser.messages", "Email delegates"),
     ("organiser.door_staff", "Door staff"),
+    ("organiser.event_badges", "Name badges"),
     ("organiser.checkin_live", "Live check-in"),
     ("organiser.attendance_report", "Attendance report"),
     ("organiser.revenue", "Revenue"),

@@ -19,3 +19,15 @@ def qr_png(secret: str, box_size: int = 10) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
+
+
+def qr_svg(secret: str) -> str:
+    """The same code as an SVG element, sharp at any print size (name badges)."""
+    from qrcode.image.svg import SvgPathImage
+
+    code = qrcode.QRCode(
+        error_correction=ERROR_CORRECT_Q, border=4, image_factory=SvgPathImage, box_size=10
+    )
+    code.add_data(secret)
+    code.make(fit=True)
+    return code.make_image().to_string(encoding="unicode")

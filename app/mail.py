@@ -6,6 +6,7 @@ talks to a mail server.
 
 from __future__ import annotations
 
+import logging
 import smtplib
 import sys
 import uuid
@@ -15,6 +16,8 @@ from email.utils import make_msgid
 from pathlib import Path
 
 from flask import current_app
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -84,15 +87,62 @@ def send(msg: EmailMessage) -> None:
         raise RuntimeError(f"Unknown MAIL_BACKEND {backend!r}")
 
 
+def send_all(messages: list[EmailMessage]) -> list[EmailMessage]:
+    """Send every message and return the ones that could not be sent (each failure logged).
+    Over SMTP they share one connection: an announcement to 500 delegates is one login, not 500."""
+    if not messages:
+        return []
+    if current_app.config["MAIL_BACKEND"] != "smtp":
+        failed = []
+        for msg in messages:
+            try:
+                send(msg)
+            except Exception:
+                log.exception("could not send %r to %s", msg["Subject"], msg["To"])
+                failed.append(msg)
+        return failed
+    failed, done = [], 0
+    try:
+        with _smtp() as smtp:
+            for msg in messages:
+                try:
+                    smtp.send_message(msg)
+                except _ONE_MESSAGE_ERRORS:  # refused for this message only; carry on
+                    log.exception("could not send %r to %s", msg["Subject"], msg["To"])
+                    failed.append(msg)
+                done += 1
+    except (OSError, smtplib.SMTPException):
+        log.exception("mail server failed; %d message(s) not sent", len(messages) - done)
+        failed += messages[done:]
+    return failed
+
+
+_ONE_MESSAGE_ERRORS = (
+    smtplib.SMTPRecipientsRefused,
+    smtplib.SMTPSenderRefused,
+    smtplib.SMTPDataError,
+)
+
+
 def _send_smtp(msg: EmailMessage) -> None:
+    with _smtp() as smtp:
+        smtp.send_message(msg)
+
+
+def _smtp() -> smtplib.SMTP:
+    """A connected, logged-in SMTP client (use it as a context manager)."""
     cfg = current_app.config
     cls = smtplib.SMTP_SSL if cfg["MAIL_USE_SSL"] else smtplib.SMTP
-    with cls(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=20) as smtp:
+    smtp = cls(cfg["MAIL_SERVER"], cfg["MAIL_PORT"], timeout=20)
+    try:
         if cfg["MAIL_USE_TLS"]:
             smtp.starttls()
         if cfg["MAIL_USERNAME"]:
             smtp.login(cfg["MAIL_USERNAME"], cfg["MAIL_PASSWORD"] or "")
-        smtp.send_message(msg)
+    except BaseException:
+        smtp.close()
+        raise
+    return smtp
 
 
 def outbox(app) -> Outbox:

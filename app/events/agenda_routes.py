@@ -21,7 +21,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 from flask_wtf.csrf import generate_csrf as csrf_token
-from markupsafe import Markup
+from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -72,8 +72,8 @@ def _event_feed_url(event: Event) -> str | None:
     return None
 
 
-def _etag(event: Event, *parts: str) -> str:
-    raw = "|".join((agenda_version(event), *parts))
+def _etag(event: Event, *parts: str, version: str | None = None) -> str:
+    raw = "|".join((version or agenda_version(event), *parts))
     return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
@@ -146,25 +146,48 @@ def _calendar_button(event: Event, urls: dict[str, str]):
     return button
 
 
-def _render_days(event: Event, view: PublicAgenda, user, mine: bool, urls: dict) -> Markup:
+_CSRF, _HERE = "__journey_csrf__", "__journey_here__"  # filled in per request
+
+
+def _item_renderer(event: Event, urls: dict, signed_in: bool, version: str):
+    """Renders one session of the agenda, remembered by everything the HTML depends on: the
+    published agenda's version, the session's place on the grid and seats, and the delegate's
+    star and booking. The CSRF token and page address are placeholders (see _render_days)."""
+    macro = get_template_attribute("events/_agenda_item.html", "agenda_item")
     endpoints = current_app.view_functions
-    return Markup(  # noqa: S704 - the output of an autoescaped template
-        render_template(
-            "events/_agenda_days.html",
-            event=event,
-            agenda=view,
-            mine=mine,
-            kinds=KIND_LABELS,
-            urls=urls,
-            signed_in=user is not None,
-            csrf=csrf_token() if user is not None else "",
-            here=request.full_path.rstrip("?"),
-            has_ics="ics" in urls,
-            can_book="registration.book_session" in endpoints,
-            can_unbook="registration.cancel_booking" in endpoints,
-            calendar_button=_calendar_button(event, urls) if "ics" in urls else None,
-        )
+    calendar_button = _calendar_button(event, urls) if "ics" in urls else None
+    cache = _bounded("agenda_items", 20_000)
+
+    def render(item: AgendaItem) -> Markup:
+        s = item.session
+        key = (version, s.id, s.seats_taken, item.row, item.rows, item.col, item.cols,
+               item.starred, item.booking, signed_in)  # fmt: skip
+        html = cache.get(key)
+        if html is None:
+            html = cache[key] = macro(
+                item, KIND_LABELS, urls, signed_in, _CSRF if signed_in else "", _HERE,
+                "ics" in urls, "registration.book_session" in endpoints,
+                "registration.cancel_booking" in endpoints, calendar_button,
+            )  # fmt: skip
+        return html
+
+    return render
+
+
+def _render_days(
+    event: Event, view: PublicAgenda, user, mine: bool, urls: dict, version: str
+) -> Markup:
+    html = render_template(
+        "events/_agenda_days.html",
+        event=event,
+        agenda=view,
+        mine=mine,
+        render_item=_item_renderer(event, urls, user is not None, version),
     )
+    if user is not None:
+        html = html.replace(_CSRF, str(escape(csrf_token())))
+        html = html.replace(_HERE, str(escape(request.full_path.rstrip("?"))))
+    return Markup(html)  # noqa: S704 - autoescaped templates, placeholders filled escaped
 
 
 @bp.get("/events/<slug>/agenda")
@@ -176,10 +199,11 @@ def agenda(slug: str):
     mine = request.args.get("mine") == "1"
     user = current_user if current_user.is_authenticated else None
     urls = _urls(event, user is not None)
+    version = agenda_version(event)
     if user is None:
         # Visitors who are not signed in all see the same page: browsers revalidate with the
         # ETag, and the days are rendered once per published version and filter.
-        etag = _etag(event, track, pillar)
+        etag = _etag(event, track, pillar, version=version)
         cached = _not_modified(etag)
         if cached is not None:
             return cached
@@ -187,10 +211,13 @@ def agenda(slug: str):
         entry = cache.get(etag)
         if entry is None:
             view = public_agenda(event, None, track=track, pillar=pillar)
-            entry = cache[etag] = (_summary(view), _render_days(event, view, None, False, urls))
+            entry = cache[etag] = (
+                _summary(view),
+                _render_days(event, view, None, False, urls, version),
+            )
     else:
         view = public_agenda(event, user, track=track, pillar=pillar, mine=mine)
-        entry = (_summary(view), _render_days(event, view, user, mine, urls))
+        entry = (_summary(view), _render_days(event, view, user, mine, urls, version))
     summary, days_html = entry
     response = current_app.make_response(
         render_template(

@@ -592,11 +592,13 @@ def agenda_version(event: Event) -> str:
         select(
             func.max(AgendaSession.published_at),
             func.coalesce(func.sum(AgendaSession.seats_taken), 0),
+            # Weighted by id, so a seat taken in one session and freed in another still counts.
+            func.coalesce(func.sum(AgendaSession.seats_taken * AgendaSession.id), 0),
             func.count(AgendaSession.id),
             speakers_changed,
         ).where(AgendaSession.event_id == event.id, AgendaSession.published_at.is_not(None))
     ).one()
-    return f"{event.id}-{event.updated_at:%Y%m%d%H%M%S%f}-{row[0]}-{row[1]}-{row[2]}-{row[3]}"
+    return f"{event.id}-{event.updated_at:%Y%m%d%H%M%S%f}-" + "-".join(map(str, row))
 
 
 def public_agenda(

@@ -155,9 +155,8 @@ def test_agenda_and_speakers_run_a_fixed_number_of_queries(client, count_queries
     login(user)
     signed_small = _queries_for(client, count_queries, "/events/small/agenda")
     signed_large = _queries_for(client, count_queries, "/events/large/agenda?mine=0")
-    assert (
-        signed_small == signed_large == 7
-    )  # user, event, sessions, rooms, speakers, stars, bookings
+    # user, event, version, sessions, rooms, speakers, stars, bookings
+    assert signed_small == signed_large == 8
 
 
 def test_star_and_unstar_build_my_agenda(client, login):
@@ -284,3 +283,52 @@ def test_printable_agenda_lists_every_session(client):
     assert "First thing" in html
     assert '<tr class="kind-talk cancelled">' in html and "(cancelled)" in html
     assert "window.print()" in html
+
+
+def test_sessions_rendered_once_are_still_each_delegates_own(client, login):
+    """Signed-in pages are assembled from cached sessions: one delegate's star, booking and
+    CSRF token never show on another's page, and seat counts follow every booking."""
+    import re
+
+    from tests.conftest import csrf_token_from
+
+    event = make_event(slug="shared")
+    lab = make_session(event, title="Lean lab", capacity=5)
+    other = make_session(event, start_offset=timedelta(hours=3), title="Data lab", capacity=5)
+    ann, bob = make_user(name="Ann"), make_user(name="Bob")
+    db.session.add(SessionStar(user_id=ann.id, session_id=lab.id))
+    make_booking(other, user=ann)
+    other.seats_taken = 1
+    db.session.commit()
+
+    login(ann)
+    mine = client.get("/events/shared/agenda?track=").get_data(as_text=True)
+    assert "★ In my agenda" in mine and ">Booked<" in mine
+    token = csrf_token_from(mine)
+    form_tokens = set(re.findall(r'name="csrf_token" value="([^"]+)"', mine))
+    assert form_tokens == {token}
+    assert 'name="next" value="/events/shared/agenda?track="' in mine
+    assert "__journey_" not in mine
+
+    login(bob)
+    theirs = client.get("/events/shared/agenda").get_data(as_text=True)
+    assert "★ In my agenda" not in theirs and ">Booked<" not in theirs
+    assert theirs.count("☆ Add to my agenda") == 2
+    assert set(re.findall(r'name="csrf_token" value="([^"]+)"', theirs)) == {
+        csrf_token_from(theirs)
+    }
+
+    # A seat taken in one session and freed in another: the totals match, the page does not.
+    client.post("/auth/logout")
+
+    def seats(html, session_id):
+        article = html[html.index(f'id="s-{session_id}"') :].split("</article>")[0]
+        return re.search(r"<strong>(\d+)</strong> of 5 seats left", article).group(1)
+
+    before = client.get("/events/shared/agenda").get_data(as_text=True)
+    assert (seats(before, lab.id), seats(before, other.id)) == ("5", "4")
+    lab_row, other_row = db.session.get(type(lab), lab.id), db.session.get(type(other), other.id)
+    lab_row.seats_taken, other_row.seats_taken = 1, 0
+    db.session.commit()
+    after = client.get("/events/shared/agenda").get_data(as_text=True)
+    assert (seats(after, lab.id), seats(after, other.id)) == ("4", "5")

@@ -9,6 +9,7 @@ N published sessions (two speakers each, a quarter of them bookable), starts gun
 project's gunicorn.conf.py, then measures, for each concurrency level:
 
 - GET /events/<slug>/agenda            full render (200)
+- GET /events/<slug>/agenda, signed in  a delegate's page, with their stars and bookings (200)
 - GET /events/<slug>/agenda + If-None-Match   revalidation (304)
 - GET /events/<slug>/agenda.json       the export (200)
 - GET /speakers                        the speaker list (200)
@@ -33,6 +34,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "bench-agenda"
+BENCH_LOGIN = ("bench@example.com", "bench-password")
 
 
 def free_port() -> int:
@@ -106,8 +108,33 @@ def seed(database_url: str, sessions: int, speaker_count: int) -> None:
             db.session.flush()
             session.published, session.published_at = snapshot(session), now
         event.agenda_published_at = now
+        from app.auth.models import User
+
+        delegate = User(email=BENCH_LOGIN[0], name="Bench Delegate", role="delegate")
+        delegate.set_password(BENCH_LOGIN[1])
+        db.session.add(delegate)
         db.session.commit()
         db.engine.dispose()
+
+
+def sign_in(port: int) -> str:
+    """Log the bench delegate in through the real form; returns the session cookie."""
+    import re
+    from urllib.parse import urlencode
+
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    conn.request("GET", "/auth/login")
+    page = conn.getresponse()
+    cookie = page.getheader("Set-Cookie").split(";")[0]
+    token = re.search(rb'name="csrf-token" content="([^"]+)"', page.read()).group(1).decode()
+    form = urlencode({"email": BENCH_LOGIN[0], "password": BENCH_LOGIN[1], "csrf_token": token})
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    conn.request("POST", "/auth/login", body=form, headers=headers)
+    response = conn.getresponse()
+    response.read()
+    if response.status != 302:
+        raise SystemExit(f"could not sign in: {response.status}")
+    return response.getheader("Set-Cookie").split(";")[0]
 
 
 def wait_until_up(port: int, deadline: float = 30) -> None:
@@ -205,11 +232,14 @@ def main() -> None:
         if body.count(b'class="agenda-item') != args.sessions:
             raise SystemExit("the agenda page does not show every session")
         etag = first.getheader("ETag")
+        signed_in = {"Cookie": sign_in(port)}
         run(port, page, {}, 40, 4, 200)  # warm up every worker
+        run(port, page, signed_in, 40, 4, 200)
         for concurrency in (int(c) for c in args.concurrency.split(",")):
             n = args.requests
             cases = [
                 ("agenda page (200)", page, {}, 200),
+                ("agenda signed in (200)", page, signed_in, 200),
                 ("agenda If-None-Match (304)", page, {"If-None-Match": etag}, 304),
                 ("agenda.json (200)", f"/events/{SLUG}/agenda.json", {}, 200),
                 ("speaker list (200)", "/speakers", {}, 200),

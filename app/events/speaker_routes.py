@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
@@ -18,6 +21,7 @@ from app.events.speaker_services import (
     public_speakers,
     sessions_of_speaker,
     speaker_for_user,
+    speakers_version,
     update_own_profile,
 )
 from app.extensions import db
@@ -28,8 +32,33 @@ bp = Blueprint("speakers", __name__)
 
 @bp.get("/speakers")
 def index():
-    speakers, sessions_of = public_speakers()
-    return render_template("events/speakers.html", speakers=speakers, sessions_of=sessions_of)
+    version = speakers_version()
+    etag = hashlib.sha256(f"speakers|{version}".encode()).hexdigest()[:32]
+    anonymous = not current_user.is_authenticated
+    if anonymous and etag in request.if_none_match:
+        return _not_modified(etag)
+    cache = current_app.extensions.setdefault("speaker_cards", {})
+    cards = cache.get(version)
+    if cards is None:
+        speakers, sessions_of = public_speakers()
+        cards = Markup(  # noqa: S704 - an autoescaped template
+            render_template(
+                "events/_speaker_cards.html", speakers=speakers, sessions_of=sessions_of
+            )
+        )
+        cache.clear()  # only the current version is worth keeping
+        cache[version] = cards
+    response = current_app.make_response(render_template("events/speakers.html", cards_html=cards))
+    if anonymous:
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = "public, no-cache"
+    return response
+
+
+def _not_modified(etag: str):
+    response = current_app.response_class(status=304)
+    response.set_etag(etag)
+    return response
 
 
 @bp.get("/speakers/<slug>")

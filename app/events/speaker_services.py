@@ -9,8 +9,7 @@ from io import BytesIO
 from urllib.parse import urlsplit
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import select
-from sqlalchemy.orm import contains_eager
+from sqlalchemy import func, select
 
 from app.auth.models import User
 from app.events.models import AgendaSession, Event, EventStatus, Speaker
@@ -214,17 +213,41 @@ class SpeakerSession:
 
 def public_sessions() -> list[SpeakerSession]:
     """Every published session of every public event, with its event (1 query)."""
+    # Columns, not ORM objects: the public copy is all a speaker page shows.
     rows = db.session.execute(
-        select(AgendaSession)
+        select(
+            AgendaSession.id,
+            AgendaSession.event_id,
+            AgendaSession.uid,
+            AgendaSession.sequence,
+            AgendaSession.published,
+            AgendaSession.published_at,
+            AgendaSession.seats_taken,
+            Event,
+        )
         .join(AgendaSession.event)
         .where(
             AgendaSession.published_at.is_not(None),
             Event.status.in_((EventStatus.PUBLISHED, EventStatus.CANCELLED)),
         )
-        .options(contains_eager(AgendaSession.event))
-    ).scalars()
-    found = [SpeakerSession(p, r.event) for r in rows if (p := from_row(r)) is not None]
+    )
+    found = [SpeakerSession(p, r.Event) for r in rows if (p := from_row(r)) is not None]
     return sorted(found, key=lambda s: (s.session.starts_at, s.session.id))
+
+
+def speakers_version() -> str:
+    """Changes whenever the public speaker list would (1 query): an ETag and a cache key."""
+    published = AgendaSession.published_at.is_not(None)
+    row = db.session.execute(
+        select(
+            select(func.max(AgendaSession.published_at)).where(published).scalar_subquery(),
+            select(func.count(AgendaSession.id)).where(published).scalar_subquery(),
+            select(func.max(Speaker.updated_at)).scalar_subquery(),
+            select(func.count(Speaker.id)).scalar_subquery(),
+            select(func.max(Event.updated_at)).scalar_subquery(),
+        )
+    ).one()
+    return "-".join(map(str, row))
 
 
 def public_speakers() -> tuple[list[Speaker], dict[int, list[SpeakerSession]]]:

@@ -54,6 +54,36 @@ def test_public_list_shows_only_speakers_on_a_published_agenda(client):
     assert client.get(f"/speakers/{waiting.slug}").status_code == 404
 
 
+def test_public_list_is_cached_until_speakers_sessions_or_events_change(client, login):
+    event = make_event()
+    ann = make_speaker("Ann Onstage", organisation="Fenwright CAD")
+    make_session(event, speakers=[ann], title="Lean talk")
+    db.session.commit()
+    first = client.get("/speakers")
+    assert "Ann Onstage" in first.get_data(as_text=True)
+    etag = first.headers["ETag"]
+    assert client.get("/speakers", headers={"If-None-Match": etag}).status_code == 304
+
+    ann.organisation = "Brackland Automation"  # a profile edit
+    db.session.commit()
+    edited = client.get("/speakers", headers={"If-None-Match": etag})
+    assert edited.status_code == 200 and "Brackland Automation" in edited.get_data(as_text=True)
+
+    bea = make_speaker("Bea Newcomer")
+    make_session(event, start_offset=timedelta(hours=2), speakers=[bea], title="Data talk")
+    db.session.commit()
+    assert "Bea Newcomer" in client.get("/speakers").get_data(as_text=True)
+
+    event.status = "draft"  # unpublishing the event takes its speakers off the list
+    db.session.commit()
+    assert "Ann Onstage" not in client.get("/speakers").get_data(as_text=True)
+
+    login(make_user())
+    db.session.commit()
+    signed_in = client.get("/speakers")
+    assert signed_in.status_code == 200 and "ETag" not in signed_in.headers
+
+
 def test_speaker_page_lists_published_sessions_and_sanitises_the_bio(client):
     event = make_event(slug="forum")
     ann = make_speaker(

@@ -704,15 +704,6 @@ def attendance(event: Event) -> list[AttendanceRow]:
     ]
 
 
-_CSV_FORMULA = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value) -> str:
-    text = "" if value is None else str(value)
-    # Spreadsheets run cells that start like a formula: neutralise them.
-    return "'" + text if text.startswith(_CSV_FORMULA) else text
-
-
 CSV_HEADER = [
     "Name",
     "Email",
@@ -734,8 +725,8 @@ def attendance_csv_rows(event: Event, rows: list[AttendanceRow]) -> list[list[st
     for r in rows:
         base = [r.name, r.email, r.organisation, r.sector, r.size_band, r.ticket_type, r.status]
         if not r.admissions:
-            out.append([_cell(v) for v in base + ["no", "", "", ""]])
+            out.append(base + ["no", "", "", ""])
         for a in r.admissions:
             when = to_local(a["at"], event.timezone).strftime("%Y-%m-%d %H:%M")
-            out.append([_cell(v) for v in base + ["yes", a["point"], when, a["by"]]])
+            out.append(base + ["yes", a["point"], when, a["by"]])
     return out

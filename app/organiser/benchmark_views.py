@@ -3,16 +3,14 @@ export of organisation-level results for the programme team."""
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, render_template
+from flask import render_template
 from flask_login import current_user
 
 from app.benchmark import services
 from app.benchmark.peers import HISTOGRAM_BANDS, MIN_GROUP
 from app.benchmark.questionnaire import current_questionnaire
 from app.benchmark.sic import sector_name
+from app.csvexport import csv_response
 from app.organiser import bp
 from app.timeutil import utcnow
 
@@ -39,22 +37,11 @@ def benchmark_overview():
     )
 
 
-def _cell(value) -> str | int | float:
-    """A CSV cell that a spreadsheet will not run as a formula."""
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 @bp.get("/benchmark/export.csv")
 def benchmark_export():
     rows = services.export_rows(current_user)
     pillar_keys = current_questionnaire().pillar_keys
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    table = [
         [
             "organisation",
             "companies_house_number",
@@ -76,7 +63,7 @@ def benchmark_export():
             "change_since_baseline",
             "valid",
         ]
-    )
+    ]
     now = utcnow()
     for row in rows:
         latest, first, org = row.latest, row.first, row.organisation
@@ -85,35 +72,27 @@ def benchmark_export():
         change = (
             round(latest.overall_score - first.overall_score, 1) if first.id != latest.id else ""
         )
-        writer.writerow(
+        table.append(
             [
-                _cell(org.name),
-                _cell(org.companies_house_number),
-                _cell(org.sector),
-                _cell(sector_name(org.sector) if org.sector else None),
-                _cell(org.size_band),
+                org.name,
+                org.companies_house_number,
+                org.sector,
+                sector_name(org.sector) if org.sector else None,
+                org.size_band,
                 row.submissions,
                 latest.submitted_at.strftime("%Y-%m-%d %H:%M"),
-                _cell(latest.submitted_by.name if latest.submitted_by else None),
+                latest.submitted_by.name if latest.submitted_by else None,
                 latest.questionnaire_version,
                 latest.scoring_version or "",
                 latest.overall_score,
                 latest.band,
-                *[_cell(scores.get(k)) for k in pillar_keys],
+                *[scores.get(k) for k in pillar_keys],
                 "" if latest.gva_per_fte is None else round(latest.gva_per_fte),
-                *[_cell(metrics.get(k)) for k in METRIC_COLUMNS],
+                *[metrics.get(k) for k in METRIC_COLUMNS],
                 first.submitted_at.strftime("%Y-%m-%d %H:%M"),
                 first.overall_score,
                 change,
                 "yes" if services.is_valid(latest, now) else "no",
             ]
         )
-    filename = f"benchmark-results-{now:%Y-%m-%d}.csv"
-    return Response(
-        out.getvalue(),
-        mimetype="text/csv",
-        headers={
-            "Content-Disposition": f'attachment; filename="{filename}"',
-            "Cache-Control": "no-store",
-        },
-    )
+    return csv_response(table, f"benchmark-results-{now:%Y-%m-%d}.csv")

@@ -1,9 +1,6 @@
 """Organiser views for the door: door staff, live check-in counts, attendance report."""
 
-import csv
-import io
-
-from flask import Response, flash, jsonify, redirect, render_template, url_for
+from flask import flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.checkin.forms import ConfirmForm, DoorStaffForm
@@ -18,6 +15,7 @@ from app.checkin.services import (
     unassign_door_staff,
     undo_checkin,
 )
+from app.csvexport import csv_response
 from app.events.models import Event
 from app.extensions import db
 from app.organiser import bp
@@ -105,13 +103,8 @@ def attendance_report(event_id: int):
 @bp.get("/events/<int:event_id>/attendance.csv")
 def attendance_csv(event_id: int):
     event = _event_or_404(event_id)
-    out = io.StringIO()
-    csv.writer(out).writerows(attendance_csv_rows(event, attendance(event)))
-    return Response(
-        "\ufeff" + out.getvalue(),  # BOM: spreadsheets then read the names' accents right
-        mimetype="text/csv",
-        headers={"Content-Disposition": f'attachment; filename="attendance-{event.slug}.csv"'},
-    )
+    rows = attendance_csv_rows(event, attendance(event))
+    return csv_response(rows, f"attendance-{event.slug}.csv")
 
 
 @bp.post("/events/<int:event_id>/checkins/<int:checkin_id>/undo")

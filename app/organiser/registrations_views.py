@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import csv
-import io
-
-from flask import Response, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.auth.models import Organisation, User
 from app.converters import id_arg
+from app.csvexport import csv_response
 from app.events.models import Event, TicketType
 from app.extensions import db
 from app.organiser import bp
@@ -112,40 +110,28 @@ def registrations_csv(event_id: int):
     event = _event_or_404(event_id)
     rows, extra = _filtered(event, request.args)
     positions = services.waitlist_positions([event.id])
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    table = [
         [
             "registration_id", "name", "email", "job_title", "organisation",
             "companies_house_number", "ticket_type", "status", "waitlist_position",
             "benchmark_valid", "amount_due", "amount_paid", "paid_at", "registered_at",
             "confirmed_at", "cancelled_at", "hold_expires_at",
         ]
-    )  # fmt: skip
+    ]  # fmt: skip
     for r in rows:
         org = r.user.organisation
-        writer.writerow(
+        table.append(
             [
-                r.id, _cell(r.user.name), r.user.email, _cell(r.user.job_title or ""),
-                _cell(org.name if org else ""), org.companies_house_number if org else "",
-                _cell(r.ticket_type.name), r.status, positions.get(r.id, ""),
+                r.id, r.user.name, r.user.email, r.user.job_title or "",
+                org.name if org else "", org.companies_house_number if org else "",
+                r.ticket_type.name, r.status, positions.get(r.id, ""),
                 "yes" if r.user.organisation_id in extra["valid_orgs"] else "no",
                 f"{r.amount_due_pence / 100:.2f}", f"{r.amount_paid_pence / 100:.2f}",
                 _iso(r.paid_at), _iso(r.created_at), _iso(r.confirmed_at),
                 _iso(r.cancelled_at), _iso(r.hold_expires_at),
             ]
         )  # fmt: skip
-    response = Response(out.getvalue(), mimetype="text/csv")
-    response.headers["Content-Disposition"] = (
-        f'attachment; filename="{event.slug}-registrations.csv"'
-    )
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
-
-
-def _cell(value: str) -> str:
-    """Spreadsheets run cells that start with = + - @ as formulas; defuse them."""
-    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+    return csv_response(table, f"{event.slug}-registrations.csv")
 
 
 def _iso(value) -> str:

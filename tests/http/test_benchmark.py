@@ -591,7 +591,7 @@ def test_csv_export_of_organisation_results(client, login, count_queries):
     assert response.status_code == 200
     assert response.mimetype == "text/csv"
     assert 'attachment; filename="benchmark-results-' in response.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff"))))
     assert len(rows) == 3
     row = next(r for r in rows if r["companies_house_number"] == "01234567")
     assert row["organisation"] == '\'=HYPERLINK("x") Ltd'

@@ -100,7 +100,7 @@ def test_csv_export_has_every_column_and_defuses_formulas(client, boss):
     response = client.get(_list(event) + ".csv")
     assert response.mimetype == "text/csv"
     assert f'filename="{event.slug}-registrations.csv"' in response.headers["Content-Disposition"]
-    rows = list(csv.DictReader(io.StringIO(response.text)))
+    rows = list(csv.DictReader(io.StringIO(response.text.lstrip("\ufeff"))))
     assert [r["name"] for r in rows] == ["Ann Able", "Bob Bench", "'=Cat Formula", "Dan Wait"]
     ann = rows[0]
     assert (ann["status"], ann["benchmark_valid"], ann["amount_paid"]) == (
@@ -112,7 +112,9 @@ def test_csv_export_has_every_column_and_defuses_formulas(client, boss):
     assert rows[1]["benchmark_valid"] == "no"
     assert rows[3]["waitlist_position"] == "1"
     only = list(
-        csv.DictReader(io.StringIO(client.get(_list(event) + ".csv?status=waitlisted").text))
+        csv.DictReader(
+            io.StringIO(client.get(_list(event) + ".csv?status=waitlisted").text.lstrip("\ufeff"))
+        )
     )
     assert [r["name"] for r in only] == ["Dan Wait"]
 

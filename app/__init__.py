@@ -74,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.events.agenda_routes import bp as agenda_bp
     from app.events.routes import bp as events_bp
     from app.events.speaker_routes import bp as speakers_bp
+    from app.feedback.routes import bp as feedback_bp
     from app.feeds.routes import bp as feeds_bp
     from app.health import bp as health_bp
     from app.organiser.routes import bp as organiser_bp
@@ -91,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
         payments_bp,
         checkin_bp,
         feeds_bp,
+        feedback_bp,
         organiser_bp,
     ):
         app.register_blueprint(bp)

@@ -14,6 +14,7 @@ from app.events.models import (
     TicketType,
     Venue,
 )
+from app.feedback.models import Feedback
 from app.messages.models import Announcement
 from app.payments.models import Payment, StripeEvent
 from app.registration.models import EmailLog, Registration, RegistrationLog, SessionBooking
@@ -27,6 +28,7 @@ __all__ = [
     "EmailLog",
     "Event",
     "EventStaff",
+    "Feedback",
     "Organisation",
     "Payment",
     "Registration",

@@ -15,5 +15,6 @@ EVENT_LINKS = [
     ("organiser.event_badges", "Name badges"),
     ("organiser.checkin_live", "Live check-in"),
     ("organiser.attendance_report", "Attendance report"),
+    ("organiser.event_feedback", "Feedback"),
     ("organiser.revenue", "Revenue"),
 ]

@@ -7,6 +7,7 @@ from app.organiser import (  # noqa: F401  (each module adds its views to bp)
     bp,
     checkin_views,
     events_views,
+    feedback_views,
     messages_views,
     payments_views,
     registrations_views,

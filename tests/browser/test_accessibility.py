@@ -1,0 +1,83 @@
+"""Every main page checked in Chromium with axe-core (WCAG 2 A and AA rules): no serious or
+critical problems, for visitors, delegates, organisers and door staff, on desktop and phone."""
+
+import os
+
+import pytest
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.demo import seed_demo
+from app.events.models import Event, Speaker
+from app.extensions import db
+
+pytestmark = pytest.mark.browser
+
+AXE = os.path.join(os.path.dirname(__file__), "vendor", "axe.min.js")  # axe-core 4.11, MPL-2.0
+SERIOUS = ("serious", "critical")
+
+
+def _problems(page) -> list[str]:
+    page.add_script_tag(path=AXE)
+    result = page.evaluate(
+        """() => axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa']}})"""
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {n['target']}"
+        for v in result["violations"]
+        if v["impact"] in SERIOUS
+        for n in v["nodes"][:3]
+    ]
+
+
+def _sign_in(page, email, password):
+    page.context.clear_cookies()
+    page.goto("/auth/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def _check(page, paths) -> dict[str, list[str]]:
+    found = {}
+    for path in paths:
+        for width, height in ((1280, 900), (390, 844)):
+            page.set_viewport_size({"width": width, "height": height})
+            response = page.goto(path)
+            assert response.status == 200, path
+            problems = _problems(page)
+            if problems:
+                found[f"{path} @{width}px"] = problems
+    return found
+
+
+def test_main_pages_have_no_serious_accessibility_problems(page):
+    seed_demo()
+    db.session.commit()
+    conference = db.session.execute(
+        select(Event).where(Event.slug == "productivity-journey")
+    ).scalar_one()
+    speaker = db.session.execute(select(Speaker).order_by(Speaker.id)).scalars().first()
+    slug, eid = conference.slug, conference.id
+    assert db.session.execute(select(User).where(User.email == "door@example.com")).scalar()
+
+    found = _check(
+        page,
+        ["/", f"/events/{slug}", f"/events/{slug}/agenda", f"/events/{slug}/agenda/changes",
+         "/speakers", f"/speakers/{speaker.slug}", "/auth/login", "/auth/signup"],
+    )  # fmt: skip
+    _sign_in(page, "delegate@example.com", "delegate")
+    found |= _check(page, ["/me/tickets", "/benchmark", f"/events/{slug}/register", "/me"])
+    _sign_in(page, "organiser@example.com", "organiser")
+    found |= _check(
+        page,
+        ["/organiser/", f"/organiser/events/{eid}", f"/organiser/events/{eid}/agenda",
+         f"/organiser/events/{eid}/registrations", f"/organiser/events/{eid}/messages",
+         f"/organiser/events/{eid}/attendance", f"/organiser/events/{eid}/feedback",
+         "/organiser/benchmark", "/organiser/speakers"],
+    )  # fmt: skip
+    _sign_in(page, "door@example.com", "door")
+    found |= _check(page, [f"/checkin/{slug}"])
+    report = [f"{where}: {problem}" for where, problems in found.items() for problem in problems]
+    assert not report, "\n".join(report)

@@ -15,7 +15,7 @@ DEMO_LOGINS = [
 ]
 
 # Later steps (benchmark results, registrations) plug in here; each takes the context dict.
-EXTRA_STEPS: list[str] = ["app.demo.benchmark", "app.demo.registrations"]
+EXTRA_STEPS: list[str] = ["app.demo.benchmark", "app.demo.registrations", "app.demo.past"]
 
 
 def seed_demo() -> bool:

@@ -19,6 +19,7 @@ from app.csvexport import csv_response
 from app.events.models import Event
 from app.extensions import db
 from app.organiser import bp
+from app.timeutil import utcnow
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -96,6 +97,7 @@ def attendance_report(event_id: int):
         event=event,
         rows=rows,
         attended=sum(1 for r in rows if r.attended),
+        over=event.ends_at < utcnow(),
         confirm=ConfirmForm(),
     )
 

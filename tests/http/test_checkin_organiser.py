@@ -7,7 +7,7 @@ import uuid
 import pytest
 from sqlalchemy import func, select
 
-from app.auth.models import Role
+from app.auth.models import Role, User
 from app.checkin.models import CheckIn, EventStaff
 from app.extensions import db
 from tests.factories import make_event, make_organisation, make_session, make_user, organiser
@@ -149,3 +149,25 @@ def test_door_staff_forms_need_csrf(client, login, setup):
     response = client.post(f"/organiser/events/{eid}/door-staff/{setup['staff'].id}/remove")
     assert response.status_code == 400
     assert db.session.get(EventStaff, (eid, setup["staff"].id)) is not None
+
+
+def test_attendance_of_a_past_event_says_who_did_not_attend(client, login):
+    from app.demo import seed_demo
+    from app.events.models import Event
+
+    seed_demo()
+    db.session.commit()
+    past = db.session.execute(
+        select(Event).where(Event.slug == "lean-essentials-spring")
+    ).scalar_one()
+    organiser = db.session.execute(
+        select(User).where(User.email == "organiser@example.com")
+    ).scalar_one()
+    login(organiser)
+    html = client.get(f"/organiser/events/{past.id}/attendance").get_data(as_text=True)
+    assert "8 of 10 registered attended" in html
+    assert html.count("did not attend") == 2 and "not yet" not in html
+    feedback = client.get(f"/organiser/events/{past.id}/feedback").get_data(as_text=True)
+    assert '<div class="fs-4" id="fb-responses">6 <span class="fs-6 text-body-secondary">of 10' in (
+        feedback
+    )

@@ -399,7 +399,7 @@ def test_attendance_report_and_csv(event, staff):
     csv_rows = attendance_csv_rows(event, rows)
     assert csv_rows[0][0] == "Name"
     assert len(csv_rows) == 4
-    assert csv_rows[1][2] == "'=cmd()"
+    assert csv_rows[1][2] == "=cmd()"  # defused when sent: tests/unit/test_csvexport.py
     assert csv_rows[1][7:9] == ["yes", "Entrance"]
     assert csv_rows[1][10] == "Dev Door"
     assert csv_rows[3][0] == "Bea" and csv_rows[3][7] == "no"

@@ -7,6 +7,7 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from app.auth.models import Organisation
+from app.events.duplicate import duplicate_event
 from app.events.models import Event, TicketType, Venue
 from app.events.services import (
     EventData,
@@ -24,7 +25,14 @@ from app.events.services import (
 from app.extensions import db
 from app.formutil import prefill
 from app.organiser import bp
-from app.organiser.forms import EventForm, RoomForm, StatusForm, TicketTypeForm, VenueForm
+from app.organiser.forms import (
+    DuplicateEventForm,
+    EventForm,
+    RoomForm,
+    StatusForm,
+    TicketTypeForm,
+    VenueForm,
+)
 from app.registration.models import Registration
 from app.timeutil import to_local, to_utc
 
@@ -134,6 +142,26 @@ def edit_event(event_id: int):
 def event_overview(event_id: int):
     event = _event_or_404(event_id)
     return render_template("organiser/event_overview.html", event=event, status_form=StatusForm())
+
+
+@bp.route("/events/<int:event_id>/duplicate", methods=["GET", "POST"])
+def duplicate(event_id: int):
+    event = _event_or_404(event_id)
+    form = DuplicateEventForm()
+    if not form.is_submitted():
+        form.title.data = f"{event.title} (copy)"
+    if form.validate_on_submit():
+        try:
+            copy = duplicate_event(current_user, event, form.starts_on.data, form.title.data)
+        except EventError as exc:
+            db.session.rollback()
+            form.starts_on.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(f"“{copy.title}” created as a draft, with its tickets and agenda.", "success")
+            return redirect(url_for("organiser.event_overview", event_id=copy.id))
+    status = 422 if form.is_submitted() else 200
+    return render_template("organiser/duplicate.html", event=event, form=form), status
 
 
 @bp.post("/events/<int:event_id>/status/<status>")

@@ -1,5 +1,6 @@
 from wtforms import (
     BooleanField,
+    DateField,
     DateTimeLocalField,
     DecimalField,
     IntegerField,
@@ -8,7 +9,15 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp, ValidationError
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
 from app.events.models import EventKind
 from app.forms import FlaskForm
@@ -89,3 +98,13 @@ class TicketTypeForm(FlaskForm):
 
 class StatusForm(FlaskForm):
     """A button-only form: the CSRF token is its only field."""
+
+
+class DuplicateEventForm(FlaskForm):
+    title = StringField("Title of the copy", validators=[DataRequired(), Length(max=200)])
+    starts_on = DateField(
+        "First day of the copy",
+        validators=[InputRequired(message="Choose the date the copy starts.")],
+        description="Every time in the event, its ticket sales and its agenda moves by the "
+        "same number of days, at the same time of day.",
+    )

@@ -14,7 +14,7 @@ from app.events.models import (
     TicketType,
     Venue,
 )
-from app.feedback.models import Feedback
+from app.feedback.models import Feedback, FeedbackInvitation
 from app.messages.models import Announcement
 from app.payments.models import Payment, StripeEvent
 from app.registration.models import EmailLog, Registration, RegistrationLog, SessionBooking
@@ -29,6 +29,7 @@ __all__ = [
     "Event",
     "EventStaff",
     "Feedback",
+    "FeedbackInvitation",
     "Organisation",
     "Payment",
     "Registration",

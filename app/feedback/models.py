@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
@@ -25,3 +25,11 @@ class Feedback(db.Model):
     updated_at: Mapped[datetime] = updated_at_column()
 
     registration = relationship("Registration")
+
+
+class FeedbackInvitation(db.Model):
+    """The one "how was it?" email a delegate gets after an event. Inserting the row claims the
+    sending: the primary key makes a second machine's claim fail, so nobody is asked twice."""
+
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), primary_key=True)
+    sent_at: Mapped[datetime] = mapped_column(DateTime)

@@ -13,14 +13,17 @@ from app.extensions import db
 @click.option("--loop", is_flag=True, help="Keep running, every --interval seconds.")
 @click.option("--interval", default=60, show_default=True, type=click.IntRange(min=1))
 def expire_holds_command(loop: bool, interval: int) -> None:
-    """Release lapsed seat holds, send reminders, fill seats from waiting lists.
+    """Release lapsed seat holds, send reminders, fill seats from waiting lists, and ask
+    delegates for feedback once their event is over.
 
     Idempotent and safe to run from cron every minute, even on several machines at once."""
+    from app.feedback.invitations import send_feedback_invitations
     from app.registration.services import expire_holds
 
     while True:
         try:
             summary = expire_holds()
+            invited = send_feedback_invitations()
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -29,6 +32,8 @@ def expire_holds_command(loop: bool, interval: int) -> None:
             click.echo("expire-holds failed; trying again next round", err=True)
         else:
             click.echo(str(summary).capitalize() + ".")
+            if invited:
+                click.echo(f"Asked {invited} delegates for feedback on events just over.")
         if not loop:
             return
         db.session.remove()

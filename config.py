@@ -63,6 +63,8 @@ class Config:
     # Registration holds (DESIGN.md rule 3).
     HOLD_DAYS = int(os.environ.get("HOLD_DAYS", "7"))
     HOLD_REMINDER_HOURS = int(os.environ.get("HOLD_REMINDER_HOURS", "48"))
+    # Confirmed delegates are reminded of their event this many hours before it starts.
+    EVENT_REMINDER_HOURS = int(os.environ.get("EVENT_REMINDER_HOURS", "48"))
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
 
     # Number of proxies in front of gunicorn whose X-Forwarded-* headers are trusted.
@@ -87,6 +89,7 @@ class TestConfig(Config):
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_CHECKOUT_MINUTES = 30
     STRIPE_API_BASE = None
+    EVENT_REMINDER_HOURS = 48
 
 
 class ProductionConfig(Config):

@@ -13,6 +13,7 @@ from email.message import EmailMessage
 
 from flask import current_app, render_template
 from sqlalchemy import event as sa_event
+from sqlalchemy import insert
 
 from app import mail
 from app.extensions import db
@@ -34,7 +35,10 @@ SUBJECTS = {
     "refunded": "Your registration for {title} is refunded",
     "hold_reminder": "Reminder: your place at {title} is held until {until}",
     "session_booked": "A place has come up for you in {session}",
+    "event_reminder": "Reminder: {title} is on {when}",
 }
+# Emails that show the ticket's QR code inline.
+WITH_QR = ("confirmation", "event_reminder")
 
 
 def url(endpoint: str, **values) -> str:
@@ -80,9 +84,29 @@ def send_registration_email(
     """Render, log and queue one email about `registration` (sent after commit)."""
     if db.session.info.get(_QUIET):
         return None
+    message, log_row = _render(registration, kind, dict(extra or {}))
+    db.session.add(EmailLog(**log_row))
+    queue(message)
+    return message
+
+
+def send_registration_emails(kind: str, items: list[tuple[Registration, dict]]) -> None:
+    """The same kind of email to many registrations, each with its own `extra`; logged in
+    one INSERT, whatever their number (sent after commit)."""
+    if db.session.info.get(_QUIET) or not items:
+        return
+    logs = []
+    for registration, extra in items:
+        message, log_row = _render(registration, kind, dict(extra))
+        logs.append(log_row)
+        queue(message)
+    db.session.execute(insert(EmailLog), logs)
+
+
+def _render(registration: Registration, kind: str, extra: dict) -> tuple[EmailMessage, dict]:
+    """The message, and its EmailLog row as a dict."""
     event = registration.event
     user = registration.user
-    extra = dict(extra or {})
     ctx = {
         "registration": registration,
         "event": event,
@@ -95,14 +119,18 @@ def send_registration_email(
         **extra,
     }
     subject = SUBJECTS[kind].format(
-        title=event.title, until=extra.get("until", ""), session=extra.get("session_title", "")
+        title=event.title,
+        until=extra.get("until", ""),
+        session=extra.get("session_title", ""),
+        when=extra.get("when", ""),
     )
     attachments: list[mail.Attachment] = []
     images: list[mail.InlineImage] = []
-    if kind == "confirmation" and registration.ticket_secret:
+    if kind in WITH_QR and registration.ticket_secret:
         cid = mail.new_cid()
         ctx["qr_cid"] = cid
         images.append(mail.InlineImage(cid, qr_png(registration.ticket_secret)))
+    if kind == "confirmation" and registration.ticket_secret:
         attachments.append(
             mail.Attachment(f"{event.slug}.ics", event_calendar(event), "text", "calendar")
         )
@@ -115,17 +143,14 @@ def send_registration_email(
         attachments=attachments,
         inline_images=images,
     )
-    db.session.add(
-        EmailLog(
-            registration_id=registration.id,
-            to=user.email,
-            subject=subject,
-            kind=kind,
-            extra={k: v for k, v in extra.items() if isinstance(v, str | int | None)},
-        )
-    )
-    queue(message)
-    return message
+    log_row = {
+        "registration_id": registration.id,
+        "to": user.email,
+        "subject": subject,
+        "kind": kind,
+        "extra": {k: v for k, v in extra.items() if isinstance(v, str | int | None)},
+    }
+    return message, log_row
 
 
 def event_calendar(event) -> bytes:

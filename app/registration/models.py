@@ -37,7 +37,8 @@ class Registration(db.Model):
     holds_seat: Mapped[bool] = mapped_column(default=False)
     hold_expires_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
     reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
-    # Set when the "your event is soon" reminder is claimed for sending (once per registration).
+    # Set when the "your event is soon" reminder is claimed for sending (once per registration),
+    # or on confirmation inside the reminder window, whose confirmation email stands in for it.
     event_reminder_sent_at: Mapped[datetime | None] = mapped_column(DateTime)
     # "JRN1-<base32>" once confirmed; what the QR code encodes.
     ticket_secret: Mapped[str | None] = mapped_column(String(64), unique=True)

@@ -26,7 +26,7 @@ from sqlalchemy.orm import selectinload
 from app import signals
 from app.auth.models import Organisation, User
 from app.benchmark.models import BenchmarkResponse
-from app.events.models import AgendaSession, Event, EventStatus, SessionStatus, TicketType
+from app.events.models import AgendaSession, Event, EventStatus, Room, SessionStatus, TicketType
 from app.events.published import from_row
 from app.extensions import db
 from app.registration import emails
@@ -308,6 +308,10 @@ def _confirm(registration: Registration, actor: User | None, now: datetime, deta
     registration.hold_expires_at = None
     if registration.ticket_secret is None:
         registration.ticket_secret = new_ticket_secret()
+    if now >= registration.event.starts_at - event_reminder_window():
+        # Confirmed this close to the event: the confirmation email carries everything the
+        # reminder would, so the reminder is marked done and never sent.
+        registration.event_reminder_sent_at = now
     _log(registration, "confirmed", actor, detail)
     emails.send_registration_email(registration, "confirmation")
 
@@ -540,11 +544,13 @@ class ExpirySummary:
     reminded: int = 0
     promoted: int = 0
     confirmed: int = 0
+    event_reminders: int = 0
 
     def __str__(self) -> str:
         return (
             f"released {self.released} expired holds, sent {self.reminded} reminders, "
-            f"promoted {self.promoted} from waiting lists, confirmed {self.confirmed}"
+            f"promoted {self.promoted} from waiting lists, confirmed {self.confirmed}, "
+            f"sent {self.event_reminders} event reminders"
         )
 
 
@@ -624,6 +630,7 @@ def expire_holds(now: datetime | None = None) -> ExpirySummary:
     for event in list(waiting_events):
         summary.promoted += len(promote_waitlist(event, now=now))
     db.session.flush()
+    summary.event_reminders = send_event_reminders(now)
     return summary
 
 
@@ -642,6 +649,174 @@ def _fmt(value: datetime, tz: str) -> str:
     from app.templating import format_local
 
     return format_local(value, "%a %-d %b %Y, %H:%M", tz)
+
+
+# --- reminders before the event -----------------------------------------------------------------
+
+# Registrations claimed, rendered and logged per batch: a handful of statements per batch,
+# whatever the number of delegates, and SQL parameter lists well inside SQLite's limit.
+EVENT_REMINDER_BATCH = 500
+
+
+def event_reminder_window() -> timedelta:
+    return timedelta(hours=current_app.config["EVENT_REMINDER_HOURS"])
+
+
+def send_event_reminders(now: datetime | None = None) -> int:
+    """Email every confirmed delegate of a published event that starts within
+    EVENT_REMINDER_HOURS (and has not started): their ticket, the venue, the agenda and the
+    sessions they booked. Once per registration, even with cron running on several machines:
+    each batch is claimed with a conditional UPDATE before anything is rendered, and only the
+    rows this UPDATE changed are emailed (after COMMIT). Returns how many were emailed."""
+    now = now or utcnow()
+    due = db.session.execute(
+        select(Registration)
+        .join(Event, Event.id == Registration.event_id)
+        .where(
+            Registration.status == S.CONFIRMED,
+            Registration.event_reminder_sent_at.is_(None),
+            Event.status == EventStatus.PUBLISHED,
+            Event.starts_at > now,
+            Event.starts_at <= now + event_reminder_window(),
+        )
+        .order_by(Registration.id)
+        .options(
+            selectinload(Registration.event).selectinload(Event.venue),
+            selectinload(Registration.user).selectinload(User.organisation),
+            selectinload(Registration.ticket_type),
+        )
+    ).scalars()
+    due = list(due)
+    sent = 0
+    for start in range(0, len(due), EVENT_REMINDER_BATCH):
+        batch = due[start : start + EVENT_REMINDER_BATCH]
+        claimed = claim_event_reminders([r.id for r in batch], now)
+        mine = [r for r in batch if r.id in claimed]
+        if not mine:
+            continue
+        sessions = _booked_sessions([r.id for r in mine])
+        results = _benchmark_results_urls({r.user.organisation_id for r in mine})
+        emails.send_registration_emails(
+            "event_reminder",
+            [(r, _event_reminder_extra(r, sessions, results)) for r in mine],
+        )
+        sent += len(mine)
+    return sent
+
+
+def claim_event_reminders(registration_ids: list[int], now: datetime) -> set[int]:
+    """Mark these registrations' event reminders as sent, unless they already are (by another
+    machine, or by confirmation inside the window); the ids this call marked. On PostgreSQL a
+    second claimer waits for the first's row locks, then re-checks the WHERE and finds nothing."""
+    if not registration_ids:
+        return set()
+    claimed = db.session.execute(
+        update(Registration)
+        .where(
+            Registration.id.in_(registration_ids),
+            Registration.status == S.CONFIRMED,
+            Registration.event_reminder_sent_at.is_(None),
+        )
+        .values(event_reminder_sent_at=now)
+        .returning(Registration.id)
+        .execution_options(synchronize_session=False)
+    ).scalars()
+    return set(claimed)
+
+
+@dataclass(frozen=True)
+class ReminderSession:
+    title: str
+    when: str
+    room: str
+
+
+def _booked_sessions(registration_ids: list[int]) -> dict[int, list[ReminderSession]]:
+    """{registration id: the published sessions it has a seat in, in time order} (2 queries).
+    Sessions cancelled on the published agenda are left out."""
+    rows = db.session.execute(
+        select(
+            SessionBooking.registration_id,
+            AgendaSession.id,
+            AgendaSession.event_id,
+            AgendaSession.uid,
+            AgendaSession.sequence,
+            AgendaSession.published,
+            AgendaSession.published_at,
+            AgendaSession.seats_taken,
+            Event.timezone,
+        )
+        .join(AgendaSession, AgendaSession.id == SessionBooking.session_id)
+        .join(Event, Event.id == AgendaSession.event_id)
+        .where(
+            SessionBooking.registration_id.in_(registration_ids),
+            SessionBooking.status == BOOKED,
+            AgendaSession.published_at.is_not(None),
+        )
+    ).all()
+    booked = [
+        (row.registration_id, row.timezone, published)
+        for row in rows
+        if (published := from_row(row)) is not None and not published.is_cancelled
+    ]
+    room_ids = {p.room_id for _, _, p in booked if p.room_id is not None}
+    rooms = (
+        dict(db.session.execute(select(Room.id, Room.name).where(Room.id.in_(room_ids))).all())
+        if room_ids
+        else {}
+    )
+    by_registration: dict[int, list[ReminderSession]] = {}
+    for registration_id, tz, p in sorted(booked, key=lambda b: (b[2].starts_at, b[2].id)):
+        by_registration.setdefault(registration_id, []).append(
+            ReminderSession(
+                title=p.title,
+                when=_session_when(p.starts_at, p.ends_at, tz),
+                room=rooms.get(p.room_id, "") if p.room_id is not None else "",
+            )
+        )
+    return by_registration
+
+
+def _session_when(starts: datetime, ends: datetime, tz: str) -> str:
+    from app.templating import format_local
+
+    return f"{_fmt(starts, tz)}–{format_local(ends, '%H:%M', tz)}"
+
+
+def _benchmark_results_urls(organisation_ids: set[int | None]) -> dict[int, str]:
+    """{organisation id: the address of its latest submitted benchmark's results} (1 query)."""
+    ids = {i for i in organisation_ids if i is not None}
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(BenchmarkResponse.organisation_id, BenchmarkResponse.public_id)
+        .where(
+            BenchmarkResponse.organisation_id.in_(ids),
+            BenchmarkResponse.status == "submitted",
+        )
+        .order_by(BenchmarkResponse.submitted_at, BenchmarkResponse.id)
+    ).all()
+    latest = dict(rows)  # later rows (newer benchmarks) win
+    return {
+        org_id: emails.url("benchmark.results", public_id=public_id)
+        for org_id, public_id in latest.items()
+    }
+
+
+def _event_reminder_extra(
+    registration: Registration,
+    sessions: dict[int, list[ReminderSession]],
+    results: dict[int, str],
+) -> dict:
+    event = registration.event
+    return {
+        "when": _fmt(event.starts_at, event.timezone),
+        "agenda_url": (
+            emails.url("agenda.agenda", slug=event.slug) if event.agenda_published_at else ""
+        ),
+        "results_url": results.get(registration.user.organisation_id, ""),
+        "sessions": sessions.get(registration.id, []),
+    }
 
 
 # --- the benchmark signal ---------------------------------------------------------------------

@@ -97,3 +97,25 @@ def naive_worker(database_url, jobs, barrier, results):
                 db.session.rollback()
                 results.put(("naive", "error", traceback.format_exc()))
         db.engine.dispose()
+
+
+def reminder_worker(database_url, now, barrier, results):
+    """One `expire-holds` round's event reminders, started at the same instant as the others;
+    reports how many this process sent (or the traceback)."""
+    app = _app(database_url)
+    from app.events.models import Event
+    from app.extensions import db
+    from app.registration.services import send_event_reminders
+
+    with app.app_context():
+        db.session.execute(db.select(Event.id).limit(1)).all()  # connect before the start
+        db.session.rollback()
+        barrier.wait()
+        try:
+            sent = send_event_reminders(now)
+            db.session.commit()
+            results.put(sent)
+        except Exception:
+            db.session.rollback()
+            results.put(traceback.format_exc())
+        db.engine.dispose()

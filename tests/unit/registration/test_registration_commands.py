@@ -25,7 +25,8 @@ def test_expire_holds_command_releases_lapsed_holds_once(app, runner):
     result = runner.invoke(args=["expire-holds"])
     assert result.exit_code == 0, result.output
     assert result.output == (
-        "Released 1 expired holds, sent 0 reminders, promoted 0 from waiting lists, confirmed 0.\n"
+        "Released 1 expired holds, sent 0 reminders, promoted 0 from waiting lists, confirmed 0, "
+        "sent 0 event reminders.\n"
     )
     db.session.expire_all()
     assert stale.status == services.S.CANCELLED

@@ -210,13 +210,13 @@ def agenda(slug: str):
         cache = _bounded("agenda_days", 64)
         entry = cache.get(etag)
         if entry is None:
-            view = public_agenda(event, None, track=track, pillar=pillar)
+            view = public_agenda(event, None, track=track, pillar=pillar, version=version)
             entry = cache[etag] = (
                 _summary(view),
                 _render_days(event, view, None, False, urls, version),
             )
     else:
-        view = public_agenda(event, user, track=track, pillar=pillar, mine=mine)
+        view = public_agenda(event, user, track=track, pillar=pillar, mine=mine, version=version)
         entry = (_summary(view), _render_days(event, view, user, mine, urls, version))
     summary, days_html = entry
     response = current_app.make_response(

@@ -555,8 +555,8 @@ def unstar_session(user: User, event: Event, session_id: int) -> None:
 @dataclass
 class AgendaItem:
     session: PublishedSession
-    room: Room | None
-    speakers: list[Speaker]
+    room: RoomRef | None
+    speakers: list[SpeakerRef]
     starts_local: datetime
     ends_local: datetime
     starred: bool = False
@@ -582,7 +582,7 @@ class PublicAgenda:
     tracks: list[str]
     pillars: list[str]
     total: int  # sessions before filtering
-    speakers: dict[int, Speaker]
+    speakers: dict[int, SpeakerRef]
 
 
 def agenda_version(event: Event) -> str:
@@ -601,34 +601,80 @@ def agenda_version(event: Event) -> str:
     return f"{event.id}-{event.updated_at:%Y%m%d%H%M%S%f}-" + "-".join(map(str, row))
 
 
+@dataclass(frozen=True)
+class RoomRef:
+    """A room as the public agenda shows it: plain values, safe to keep between requests."""
+
+    id: int
+    name: str
+    capacity: int | None
+    position: int
+
+
+@dataclass(frozen=True)
+class SpeakerRef:
+    id: int
+    slug: str
+    name: str
+    job_title: str
+    organisation: str
+    photo_etag: str | None
+
+
+def _published_parts(
+    event: Event, version: str | None
+) -> tuple[list[PublishedSession], dict[int, RoomRef], dict[int, SpeakerRef]]:
+    """The published sessions with their rooms and speakers (3 queries), kept per agenda
+    version when one is given: every visitor of that version shares them."""
+    cache = current_app.extensions.setdefault("agenda_parts", {})
+    key = (event.id, version)
+    if version is not None and key in cache:
+        return cache[key]
+    sessions = published_sessions(event.id)
+    room_ids = {s.room_id for s in sessions if s.room_id is not None}
+    rooms = {
+        r.id: RoomRef(r.id, r.name, r.capacity, r.position)
+        for r in db.session.execute(
+            select(Room.id, Room.name, Room.capacity, Room.position).where(Room.id.in_(room_ids))
+        )
+    } if room_ids else {}  # fmt: skip
+    speaker_ids = {i for s in sessions for i in s.speaker_ids}
+    speakers = {
+        r.id: SpeakerRef(r.id, r.slug, r.name, r.job_title, r.organisation, r.photo_etag)
+        for r in db.session.execute(
+            select(Speaker.id, Speaker.slug, Speaker.name, Speaker.job_title,
+                   Speaker.organisation, Speaker.photo_etag).where(Speaker.id.in_(speaker_ids))
+        )
+    } if speaker_ids else {}  # fmt: skip
+    parts = (sessions, rooms, speakers)
+    if version is not None:
+        if len(cache) >= 64:
+            cache.clear()
+        cache[key] = parts
+    return parts
+
+
 def public_agenda(
     event: Event,
     user: User | None = None,
     track: str = "",
     pillar: str = "",
     mine: bool = False,
+    version: str | None = None,
 ) -> PublicAgenda:
     """The published agenda, grouped by day and laid out on a grid of rooms × 5-minute rows.
-    A fixed number of queries whatever its size."""
-    sessions = published_sessions(event.id)
-    room_ids = {s.room_id for s in sessions if s.room_id is not None}
-    rooms = {
-        r.id: r
-        for r in db.session.execute(select(Room).where(Room.id.in_(room_ids))).scalars()
-    } if room_ids else {}  # fmt: skip
-    speaker_ids = {i for s in sessions for i in s.speaker_ids}
-    speakers = {
-        s.id: s
-        for s in db.session.execute(select(Speaker).where(Speaker.id.in_(speaker_ids))).scalars()
-    } if speaker_ids else {}  # fmt: skip
+    A fixed number of queries whatever its size; none for the sessions when `version` (from
+    agenda_version) names one already loaded."""
+    sessions, rooms, speakers = _published_parts(event, version)
     starred: set[int] = set()
     booked: dict[int, str] = {}
     if user is not None and sessions:
-        ids = [s.id for s in sessions]
+        # The delegate's own marks on this event's sessions: a few rows, found by the user.
+        of_event = select(AgendaSession.id).where(AgendaSession.event_id == event.id)
         starred = set(
             db.session.execute(
                 select(SessionStar.session_id).where(
-                    SessionStar.user_id == user.id, SessionStar.session_id.in_(ids)
+                    SessionStar.user_id == user.id, SessionStar.session_id.in_(of_event)
                 )
             ).scalars()
         )
@@ -638,7 +684,7 @@ def public_agenda(
             db.session.execute(
                 select(SessionBooking.session_id, SessionBooking.status).where(
                     SessionBooking.user_id == user.id,
-                    SessionBooking.session_id.in_(ids),
+                    SessionBooking.session_id.in_(of_event),
                     SessionBooking.status.in_(("booked", "waitlisted")),
                 )
             ).all()

@@ -7,7 +7,6 @@ a registration that is rolled back (a lost race, an error) never emails anyone.
 
 from __future__ import annotations
 
-import logging
 from contextlib import contextmanager
 from email.message import EmailMessage
 
@@ -19,8 +18,6 @@ from app import mail
 from app.extensions import db
 from app.registration.models import EmailLog, Registration
 from app.registration.qr import qr_png
-
-log = logging.getLogger(__name__)
 
 _QUEUE = "journey_registration_mail"
 _QUIET = "journey_registration_mail_quiet"
@@ -62,12 +59,8 @@ def queue(message: EmailMessage) -> None:
 
 
 def _send_queued(session) -> None:
-    messages = session.info.pop(_QUEUE, [])
-    for message in messages:
-        try:
-            mail.send(message)
-        except Exception:  # a mail server outage must not undo a committed registration
-            log.exception("could not send %r to %s", message["Subject"], message["To"])
+    # One SMTP connection for the lot; failures are logged there and never undo the commit.
+    mail.send_all(session.info.pop(_QUEUE, []))
 
 
 def _drop_queued(session, previous_transaction=None) -> None:

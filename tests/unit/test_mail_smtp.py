@@ -82,3 +82,15 @@ def test_send_over_smtp_delivers_one_message(app, smtp_server):
     with app.app_context():
         mail.send(_messages("solo@example.com")[0])
     assert [to for _, to in smtp_server.received] == [["solo@example.com"]]
+
+
+def test_mail_queued_in_a_transaction_goes_out_after_commit_on_one_connection(app, smtp_server):
+    from app.extensions import db
+    from app.registration import emails
+
+    with app.app_context():
+        for message in _messages("a@example.com", "b@example.com", "c@example.com"):
+            emails.queue(message)
+        assert smtp_server.received == []  # nothing before COMMIT
+        db.session.commit()
+    assert len(smtp_server.received) == 3 and smtp_server.connections == 1

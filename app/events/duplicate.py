@@ -77,6 +77,3 @@ def duplicate_event(actor: User, event: Event, starts_on: date, title: str) -> E
         db.session.add(new)
     db.session.flush()
     return copy
-
-
-__all__ = ["EventError", "duplicate_event"]

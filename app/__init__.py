@@ -68,6 +68,7 @@ def create_app(config_class=None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.auth.account_routes import bp as account_bp
     from app.auth.routes import bp as auth_bp
     from app.benchmark.routes import bp as benchmark_bp
     from app.checkin.routes import bp as checkin_bp
@@ -84,6 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (
         health_bp,
         auth_bp,
+        account_bp,
         events_bp,
         agenda_bp,
         speakers_bp,

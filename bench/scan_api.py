@@ -140,7 +140,7 @@ def seed(database_url: str, tickets: int) -> tuple[list[dict], list[str]]:
         sessions = []
         for u in staff:
             raw = secrets.token_hex(20)
-            cookie = signer.dumps({"_user_id": str(u.id), "_fresh": True, "csrf_token": raw})
+            cookie = signer.dumps({"_user_id": u.get_id(), "_fresh": True, "csrf_token": raw})
             sessions.append({"cookie": f"session={cookie}", "csrf": csrf_signer.dumps(raw)})
         db.engine.dispose()
     return sessions, codes

@@ -128,7 +128,7 @@ def login(client):
 
     def _login(user):
         with client.session_transaction() as session:
-            session["_user_id"] = str(user.id)
+            session["_user_id"] = user.get_id()
             session["_fresh"] = True
         return user
 

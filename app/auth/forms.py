@@ -42,3 +42,29 @@ class ResetPasswordForm(FlaskForm):
     confirm = PasswordField(
         "Repeat password", validators=[DataRequired(), EqualTo("password", "Passwords differ.")]
     )
+
+
+class DetailsForm(FlaskForm):
+    name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
+    job_title = StringField("Job title", validators=[Optional(), Length(max=120)])
+
+
+class ChangePasswordForm(FlaskForm):
+    current = PasswordField("Current password", validators=[DataRequired()])
+    password = PasswordField(
+        "New password",
+        validators=[DataRequired(), Length(min=8, max=128, message="Use at least 8 characters.")],
+    )
+    confirm = PasswordField(
+        "Repeat new password",
+        validators=[DataRequired(), EqualTo("password", "Passwords differ.")],
+    )
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Your password", validators=[DataRequired()])
+    understood = BooleanField(
+        "I understand that my account and my name, email address and job title are deleted "
+        "for good.",
+        validators=[DataRequired("Tick the box to confirm.")],
+    )

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import enum
+import hashlib
+import hmac
 from datetime import datetime
 
+from flask import current_app
 from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -67,6 +70,17 @@ class User(UserMixin, db.Model):
     @property
     def is_active(self) -> bool:  # Flask-Login
         return self.active
+
+    @property
+    def password_fingerprint(self) -> str:
+        """A keyed digest of the password hash: it changes with the password, and reveals
+        nothing about the hash in a (readable) session cookie or reset link."""
+        key = current_app.config["SECRET_KEY"].encode()
+        return hmac.new(key, self.password_hash.encode(), hashlib.sha256).hexdigest()[:20]
+
+    def get_id(self) -> str:  # Flask-Login
+        # "<id>.<fingerprint>": changing the password signs out every other browser.
+        return f"{self.id}.{self.password_fingerprint}"
 
     @property
     def is_organiser(self) -> bool:

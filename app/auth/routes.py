@@ -1,3 +1,5 @@
+import hmac
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -22,8 +24,13 @@ login_manager.login_message_category = "info"
 
 
 @login_manager.user_loader
-def load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+def load_user(login_id: str) -> User | None:
+    user_id, _, fingerprint = login_id.partition(".")
+    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    if user is None or not user.is_active:
+        return None
+    # A session from before the last password change (or account deletion) no longer counts.
+    return user if hmac.compare_digest(fingerprint, user.password_fingerprint) else None
 
 
 def _safe_next(default: str) -> str:

@@ -83,8 +83,8 @@ def _reset_serializer() -> URLSafeTimedSerializer:
 
 
 def make_reset_token(user: User) -> str:
-    # The hash fragment makes a token single-use: it stops matching once the password changes.
-    return _reset_serializer().dumps({"uid": user.id, "ph": user.password_hash[-12:]})
+    # The fingerprint makes a token single-use: it stops matching once the password changes.
+    return _reset_serializer().dumps({"uid": user.id, "ph": user.password_fingerprint})
 
 
 def user_for_reset_token(token: str) -> User:
@@ -97,7 +97,7 @@ def user_for_reset_token(token: str) -> User:
     except BadSignature as exc:
         raise AccountError("That reset link is not valid. Ask for a new one.") from exc
     user = db.session.get(User, data.get("uid")) if isinstance(data, dict) else None
-    if user is None or user.password_hash[-12:] != data.get("ph"):
+    if user is None or user.password_fingerprint != data.get("ph"):
         raise AccountError("That reset link has already been used. Ask for a new one.")
     return user
 

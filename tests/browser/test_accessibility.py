@@ -68,7 +68,8 @@ def test_main_pages_have_no_serious_accessibility_problems(page):
          "/speakers", f"/speakers/{speaker.slug}", "/auth/login", "/auth/signup"],
     )  # fmt: skip
     _sign_in(page, "delegate@example.com", "delegate")
-    found |= _check(page, ["/me/tickets", "/benchmark", f"/events/{slug}/register", "/me"])
+    found |= _check(page, ["/me/tickets", "/benchmark", f"/events/{slug}/register", "/me",
+                          "/me/settings", "/me/delete"])  # fmt: skip
     _sign_in(page, "organiser@example.com", "organiser")
     found |= _check(
         page,

@@ -384,20 +384,20 @@ def demo(app, monkeypatch) -> Demo:
 class RoleClient(IsolatedClient):
     """A test client signed in as one user, who stays signed in (even after /auth/logout)."""
 
-    user_id: int | None = None
+    user_id: str | None = None  # Flask-Login id, with the password fingerprint
 
     def sign_in_again(self) -> None:
         with self.session_transaction() as session:
             session.pop("_user_id", None)
             if self.user_id is not None:
-                session["_user_id"] = str(self.user_id)
+                session["_user_id"] = self.user_id
                 session["_fresh"] = True
 
 
 def _client(app, user: User | None) -> RoleClient:
     app.test_client_class = RoleClient
     client = app.test_client()
-    client.user_id = user.id if user is not None else None
+    client.user_id = user.get_id() if user is not None else None
     client.sign_in_again()
     return client
 

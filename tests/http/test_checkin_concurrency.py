@@ -15,14 +15,14 @@ from tests.factories_checkin import make_door_staff, make_registration
 PROCESSES = 8
 
 
-def _scan_worker(database_url, user_id, slug, code, barrier, results):
+def _scan_worker(database_url, login_id, slug, code, barrier, results):
     from app import create_app
     from tests.conftest import _config
 
     app = create_app(_config(database_url))
     client = app.test_client()
     with client.session_transaction() as session:
-        session["_user_id"] = str(user_id)
+        session["_user_id"] = login_id
         session["_fresh"] = True
     # Warm up (imports, connection pool, the same code path) before the race starts.
     client.post(
@@ -46,10 +46,11 @@ def test_simultaneous_scans_admit_once(app, database_url):
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(PROCESSES)
     results = ctx.Queue()
+    login_ids = [s.get_id() for s in staff]
     procs = [
         ctx.Process(
             target=_scan_worker,
-            args=(database_url, staff[i % 4].id, "storm", reg.ticket_secret, barrier, results),
+            args=(database_url, login_ids[i % 4], "storm", reg.ticket_secret, barrier, results),
         )
         for i in range(PROCESSES)
     ]

@@ -29,7 +29,11 @@ def test_confirmed_delegates_are_asked_once_after_the_event(app, outbox):
     db.session.add(Feedback(registration_id=db.session.execute(
         select(Registration.id).where(Registration.user_id == done.id)).scalar_one(),
         event_id=ended.id, rating=5, recommend=True))  # fmt: skip
-    running = make_event(starts_in=timedelta(hours=-1), hours=8)
+    running = make_event()
+    running.starts_at, running.ends_at = (
+        utcnow() - timedelta(hours=1),
+        utcnow() + timedelta(hours=7),
+    )
     _register(running, "Rob Running")
     long_ago = make_event(starts_in=timedelta(days=-30), hours=4)
     _register(long_ago, "Old Oliver")

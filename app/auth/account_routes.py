@@ -1,0 +1,105 @@
+"""A person's own account settings: details, password, a copy of their data, deletion."""
+
+from __future__ import annotations
+
+import json
+
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from app.auth import privacy
+from app.auth.forms import ChangePasswordForm, DeleteAccountForm, DetailsForm
+from app.auth.models import Role
+from app.auth.services import AccountError
+from app.extensions import db, limiter
+
+bp = Blueprint("account", __name__, url_prefix="/me")
+
+
+def _settings_page(details=None, password=None, status=200):
+    user = current_user._get_current_object()
+    return render_template(
+        "auth/settings.html",
+        details=details or DetailsForm(obj=user),
+        password=password or ChangePasswordForm(),
+    ), status
+
+
+@bp.get("/settings")
+@login_required
+def settings():
+    return _settings_page()
+
+
+@bp.post("/settings/details")
+@login_required
+def save_details():
+    form = DetailsForm()
+    if not form.validate_on_submit():
+        return _settings_page(details=form, status=422)
+    current_user.name = form.name.data
+    current_user.job_title = form.job_title.data or None
+    db.session.commit()
+    flash("Your details are saved.", "success")
+    return redirect(url_for("account.settings"), code=303)
+
+
+@bp.post("/settings/password")
+@login_required
+@limiter.limit("10 per minute")
+def change_password():
+    form = ChangePasswordForm()
+    if not form.validate_on_submit():
+        return _settings_page(password=form, status=422)
+    user = current_user._get_current_object()
+    if not user.check_password(form.current.data):
+        form.current.errors.append("That is not your current password.")
+        return _settings_page(password=form, status=422)
+    user.set_password(form.password.data)
+    db.session.commit()
+    # The new fingerprint signs out every other browser; this one signs in again.
+    login_user(user)
+    flash("Your password is changed. Any other browser you used is signed out.", "success")
+    return redirect(url_for("account.settings"), code=303)
+
+
+@bp.get("/data.json")
+@login_required
+def download_data():
+    body = json.dumps(privacy.personal_data(current_user._get_current_object()), indent=2)
+    return Response(
+        body,
+        mimetype="application/json",
+        headers={
+            "Content-Disposition": 'attachment; filename="journey-my-data.json"',
+            "Cache-Control": "private, no-store",
+        },
+    )
+
+
+@bp.route("/delete", methods=["GET", "POST"])
+@login_required
+@limiter.limit("10 per minute", methods=["POST"])
+def delete_account():
+    user = current_user._get_current_object()
+    form = DeleteAccountForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            privacy.erase_account(user, form.password.data)
+        except AccountError as exc:
+            db.session.rollback()
+            error = str(exc)
+        else:
+            db.session.commit()
+            logout_user()
+            flash("Your account is deleted. Thank you for taking part.", "success")
+            return redirect(url_for("events.home"), code=303)
+    status = 200 if request.method == "GET" else 422
+    return render_template(
+        "auth/delete_account.html",
+        form=form,
+        error=error,
+        blocking=privacy.places_blocking_erasure(user),
+        staff=user.role != Role.DELEGATE,
+    ), status

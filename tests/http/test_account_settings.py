@@ -1,0 +1,271 @@
+"""A person's own account: details, password (signing out other browsers), a copy of their
+data, and deleting the account."""
+
+import json
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from app.auth.models import Role, User
+from app.auth.privacy import ERASED_NAME
+from app.auth.services import make_reset_token
+from app.checkin.models import CheckIn, EventStaff, ScanLog
+from app.events.models import SessionStar
+from app.extensions import db
+from app.feedback.models import Feedback
+from app.registration.models import EmailLog, Registration
+from app.timeutil import utcnow
+from tests.conftest import csrf_token_from
+from tests.factories import (
+    PASSWORD,
+    make_event,
+    make_organisation,
+    make_session,
+    make_speaker,
+    make_user,
+)
+from tests.factories_checkin import make_registration
+
+NEW_PASSWORD = "a brand new password"
+
+
+def _signed_in(app, user):
+    """Another browser, signed in as `user` through the login form."""
+    other = app.test_client()
+    response = other.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert other.get("/me").status_code == 200
+    return other
+
+
+def _fresh(user_id: int) -> User:
+    db.session.expire_all()
+    return db.session.get(User, user_id)
+
+
+# --- details -------------------------------------------------------------------------------
+
+
+def test_details_are_saved_and_trimmed(client, login):
+    user = login(make_user(name="Jo Maker"))
+    db.session.commit()
+    assert "Account settings" in client.get("/me/settings").text
+    response = client.post(
+        "/me/settings/details", data={"name": "  Jo Maker-Smith ", "job_title": " Ops lead "}
+    )
+    assert response.status_code == 303
+    user = _fresh(user.id)
+    assert (user.name, user.job_title) == ("Jo Maker-Smith", "Ops lead")
+
+
+def test_details_refuse_an_empty_name_and_write_nothing(client, login):
+    user = login(make_user(name="Jo Maker", job_title="Engineer"))
+    db.session.commit()
+    response = client.post("/me/settings/details", data={"name": "   ", "job_title": "Boss"})
+    assert response.status_code == 422
+    assert "This field is required" in response.text
+    user = _fresh(user.id)
+    assert (user.name, user.job_title) == ("Jo Maker", "Engineer")
+
+
+def test_settings_need_a_signed_in_user(client):
+    for method, url in [
+        ("get", "/me/settings"),
+        ("post", "/me/settings/details"),
+        ("post", "/me/settings/password"),
+        ("get", "/me/data.json"),
+        ("get", "/me/delete"),
+        ("post", "/me/delete"),
+    ]:
+        response = getattr(client, method)(url)
+        assert response.status_code == 302 and "/auth/login" in response.location, url
+
+
+@pytest.mark.config(WTF_CSRF_ENABLED=True)
+def test_settings_forms_need_the_csrf_token(client, login):
+    user = login(make_user(name="Jo Maker"))
+    db.session.commit()
+    response = client.post("/me/settings/details", data={"name": "Mallory"})
+    assert response.status_code == 400
+    assert _fresh(user.id).name == "Jo Maker"
+    token = csrf_token_from(client.get("/me/settings").text)
+    response = client.post("/me/settings/details", data={"name": "Jo", "csrf_token": token})
+    assert response.status_code == 303
+
+
+# --- password ------------------------------------------------------------------------------
+
+
+def test_changing_password_needs_the_current_one(client, login):
+    user = login(make_user())
+    db.session.commit()
+    data = {"current": "not it at all", "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    response = client.post("/me/settings/password", data=data)
+    assert response.status_code == 422
+    assert "That is not your current password." in response.text
+    assert _fresh(user.id).check_password(PASSWORD)
+
+    data = {"current": PASSWORD, "password": NEW_PASSWORD, "confirm": "something else"}
+    response = client.post("/me/settings/password", data=data)
+    assert response.status_code == 422 and "Passwords differ." in response.text
+    data = {"current": PASSWORD, "password": "short", "confirm": "short"}
+    assert client.post("/me/settings/password", data=data).status_code == 422
+    assert _fresh(user.id).check_password(PASSWORD)
+
+
+def test_changing_password_signs_out_other_browsers_but_not_this_one(app, client):
+    user = make_user()
+    db.session.commit()
+    this = _signed_in(app, user)
+    other = _signed_in(app, user)
+    reset_link = f"/auth/reset/{make_reset_token(user)}"
+
+    data = {"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    response = this.post("/me/settings/password", data=data)
+    assert response.status_code == 303
+    assert this.get("/me").status_code == 200
+    assert other.get("/me").status_code == 302  # back to the sign-in page
+    assert _fresh(user.id).check_password(NEW_PASSWORD)
+    # A reset link sent before the change no longer works either.
+    assert client.get(reset_link).status_code == 400
+
+
+def test_the_session_cookie_holds_no_part_of_the_password_hash(app):
+    user = make_user()
+    db.session.commit()
+    login_id = user.get_id()
+    assert login_id.startswith(f"{user.id}.")
+    fingerprint = login_id.split(".", 1)[1]
+    assert fingerprint not in user.password_hash
+
+
+# --- a copy of my data ---------------------------------------------------------------------
+
+
+def _delegate_with_history():
+    org = make_organisation("Anglia Widgets Ltd")
+    user = make_user(name="Jo Maker", email="jo@example.com", organisation=org, job_title="MD")
+    past = make_event(title="Spring lean workshop", starts_in=timedelta(days=-40))
+    reg = make_registration(past, user=user)
+    db.session.add(
+        CheckIn(event_id=past.id, registration_id=reg.id, checked_in_at=utcnow() - timedelta(40))
+    )
+    db.session.add(
+        Feedback(registration_id=reg.id, event_id=past.id, rating=5, recommend=True,
+                 pillars=["lean"], actions="Kanban in the paint shop", comments="Great")
+    )  # fmt: skip
+    db.session.add(
+        EmailLog(registration_id=reg.id, to=user.email, subject="Your ticket", kind="confirmed",
+                 extra={"reason": "x"})
+    )  # fmt: skip
+    db.session.add(
+        ScanLog(event_id=past.id, registration_id=reg.id, code="JRN1-ABC", result="admitted",
+                response={"result": "admitted", "name": "Jo Maker", "organisation": org.name})
+    )  # fmt: skip
+    future = make_event(title="Productivity conference")
+    talk = make_session(future, title="Cobots for small firms")
+    db.session.add(SessionStar(user_id=user.id, session_id=talk.id))
+    # A colleague from the same business: nothing of theirs is in Jo's copy.
+    colleague = make_user(name="Sam Colleague", organisation=org)
+    make_registration(future, user=colleague)
+    return user, past, reg
+
+
+def test_download_my_data_holds_my_records_and_nobody_elses(client, login):
+    user, _past, _reg = _delegate_with_history()
+    login(user)
+    db.session.commit()
+    response = client.get("/me/data.json")
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert response.headers["Cache-Control"] == "private, no-store"
+    data = json.loads(response.data)
+    assert data["account"]["email"] == "jo@example.com"
+    assert data["account"]["business"]["name"] == "Anglia Widgets Ltd"
+    [registration] = data["registrations"]
+    assert registration["event"] == "Spring lean workshop"
+    assert registration["check_ins"][0]["where"] == "Entrance"
+    assert registration["feedback"]["actions"] == "Kanban in the paint shop"
+    assert [s["session"] for s in data["starred_sessions"]] == ["Cobots for small firms"]
+    assert [e["subject"] for e in data["emails_sent_to_you"]] == ["Your ticket"]
+    assert "Sam Colleague" not in response.text
+    assert "Productivity conference" not in {r["event"] for r in data["registrations"]}
+
+
+# --- deleting the account ------------------------------------------------------------------
+
+
+def test_deleting_the_account_removes_what_identifies_me_and_keeps_anonymous_records(
+    app, client, login
+):
+    user, past, reg = _delegate_with_history()
+    speaker = make_speaker(user=user)
+    db.session.add(EventStaff(event_id=past.id, user_id=user.id))
+    user.calendar_token = "secret-feed-token"
+    db.session.commit()
+    other_browser = _signed_in(app, user)
+    login(user)
+    assert "Delete my account" in client.get("/me/delete").text
+
+    response = client.post("/me/delete", data={"password": PASSWORD, "understood": "y"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    user = db.session.get(User, user.id)
+    assert user.name == ERASED_NAME and user.job_title is None
+    assert user.email == f"deleted-{user.id}@deleted.invalid"
+    assert not user.active and user.calendar_token is None
+    # Attendance, feedback and the business stay, without the person.
+    assert db.session.get(Registration, reg.id).status == "confirmed"
+    assert db.session.execute(select(func.count()).select_from(Feedback)).scalar_one() == 1
+    assert user.organisation.name == "Anglia Widgets Ltd"
+    assert db.session.execute(select(SessionStar)).first() is None
+    assert db.session.execute(select(EventStaff)).first() is None
+    assert speaker.user_id is None
+    log = db.session.execute(select(EmailLog)).scalar_one()
+    assert (log.to, log.extra) == (user.email, {})
+    scan = db.session.execute(select(ScanLog)).scalar_one()
+    assert scan.response["name"] == ERASED_NAME
+    # Signed out here and everywhere; the old address and password sign nobody in.
+    assert client.get("/me").status_code == 302
+    assert other_browser.get("/me").status_code == 302
+    response = client.post("/auth/login", data={"email": "jo@example.com", "password": PASSWORD})
+    assert response.status_code == 401
+    assert client.get("/calendar/secret-feed-token.ics").status_code == 404
+
+
+def test_deleting_needs_the_password_and_the_tick_and_writes_nothing_without_them(client, login):
+    user, _past, _reg = _delegate_with_history()
+    login(user)
+    db.session.commit()
+    response = client.post("/me/delete", data={"password": "wrong password", "understood": "y"})
+    assert response.status_code == 422 and "That password is not right." in response.text
+    response = client.post("/me/delete", data={"password": PASSWORD})
+    assert response.status_code == 422 and "Tick the box to confirm." in response.text
+    user = _fresh(user.id)
+    assert user.active and user.name == "Jo Maker"
+    assert db.session.execute(select(SessionStar)).first() is not None
+
+
+def test_a_place_at_a_coming_event_must_be_cancelled_first(client, login):
+    user = login(make_user(name="Jo Maker"))
+    coming = make_event(title="Autumn site visit", starts_in=timedelta(days=5))
+    make_registration(coming, user=user, status="pending_payment")
+    db.session.commit()
+    page = client.get("/me/delete").text
+    assert "Autumn site visit" in page and "My tickets" in page
+    response = client.post("/me/delete", data={"password": PASSWORD, "understood": "y"})
+    assert response.status_code == 422
+    assert "You still have a place at" in response.text and "Autumn site visit" in response.text
+    assert _fresh(user.id).active
+    assert _fresh(user.id).name == "Jo Maker"
+
+
+def test_organiser_accounts_are_closed_by_an_administrator(client, login):
+    user = login(make_user(Role.ORGANISER))
+    db.session.commit()
+    assert "closed by an administrator" in client.get("/me/delete").text
+    response = client.post("/me/delete", data={"password": PASSWORD, "understood": "y"})
+    assert response.status_code == 422
+    assert _fresh(user.id).active

@@ -50,19 +50,29 @@ class DetailsForm(FlaskForm):
 
 
 class ChangePasswordForm(FlaskForm):
-    current = PasswordField("Current password", validators=[DataRequired()])
+    current = PasswordField(
+        "Current password",
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
     password = PasswordField(
         "New password",
         validators=[DataRequired(), Length(min=8, max=128, message="Use at least 8 characters.")],
+        render_kw={"autocomplete": "new-password"},
     )
     confirm = PasswordField(
         "Repeat new password",
         validators=[DataRequired(), EqualTo("password", "Passwords differ.")],
+        render_kw={"autocomplete": "new-password"},
     )
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField("Your password", validators=[DataRequired()])
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )
     understood = BooleanField(
         "I understand that my account and my name, email address and job title are deleted "
         "for good.",

@@ -9,3 +9,8 @@ _signals = Namespace()
 
 # sender: the Organisation; kwargs: actor (the User who submitted), response (BenchmarkResponse)
 benchmark_submitted = _signals.signal("benchmark-submitted")
+
+# sender: the Event, once a published event has moved, changed venue or been cancelled;
+# kwargs: actor, change ("rescheduled" or "cancelled"), before (EventBefore). Receivers return
+# how many people they told.
+event_changed = _signals.signal("event-changed")

@@ -91,6 +91,9 @@ class Event(db.Model):
     pillars: Mapped[list[str]] = mapped_column(JSON, default=list)
     # When the public agenda was last published (None: never).
     agenda_published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # Calendar SEQUENCE of the event's own entries: up by one when a published event moves,
+    # changes venue or is cancelled, so calendars holding the emailed .ics take the change.
+    sequence: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 

@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app import signals
 from app.auth.models import User
 from app.events.models import Event, EventKind, EventStatus, Room, TicketType, Venue
 from app.extensions import db
@@ -122,17 +123,48 @@ def create_event(actor: User, data: EventData) -> Event:
     return event
 
 
-def update_event(actor: User, event: Event, data: EventData) -> Event:
+@dataclass(frozen=True)
+class EventBefore:
+    """When and where a published event was before a change, for the people told of it."""
+
+    starts_at: datetime
+    ends_at: datetime
+    timezone: str
+    location: str
+
+    @classmethod
+    def of(cls, event: Event) -> EventBefore:
+        location = event.venue.full_address if event.venue is not None else ""
+        return cls(event.starts_at, event.ends_at, event.timezone, location)
+
+
+def _announce_change(actor: User, event: Event, change: str, before: EventBefore) -> int:
+    """Bump the event's calendar SEQUENCE and tell its delegates; how many were told."""
+    event.sequence = (event.sequence or 0) + 1
+    db.session.flush()
+    told = signals.event_changed.send(event, actor=actor, change=change, before=before)
+    return sum(count or 0 for _receiver, count in told)
+
+
+def update_event(actor: User, event: Event, data: EventData) -> int:
+    """Save the organiser's changes. When a published event moves or changes venue, its
+    delegates are emailed the new details with an updated calendar entry: returns how many."""
     _check_event(data)
     if data.capacity is not None and data.capacity < event.seats_taken:
         raise EventError(
             f"{event.seats_taken} seats are already taken; capacity cannot go below that."
         )
+    before = EventBefore.of(event)
+    where_and_when = (event.starts_at, event.ends_at, event.venue_id)
     _apply(event, data)
     if data.slug and data.slug != event.slug:
         event.slug = unique_slug(Event, data.slug, exclude_id=event.id)
     db.session.flush()
-    return event
+    moved = (event.starts_at, event.ends_at, event.venue_id) != where_and_when
+    if moved and event.status == EventStatus.PUBLISHED:
+        db.session.refresh(event, ["venue"])
+        return _announce_change(actor, event, "rescheduled", before)
+    return 0
 
 
 def _apply(event: Event, data: EventData) -> None:
@@ -144,14 +176,20 @@ def _apply(event: Event, data: EventData) -> None:
         setattr(event, name, getattr(data, name))
 
 
-def set_event_status(actor: User, event: Event, status: str) -> Event:
+def set_event_status(actor: User, event: Event, status: str) -> int:
+    """Publish, unpublish or cancel. Cancelling a published event emails everyone with a
+    place or on the waiting list (registrations stay, for organisers to refund): returns how
+    many were told."""
     if status not in set(EventStatus):
         raise EventError("Unknown status.")
     if status == EventStatus.PUBLISHED and event.venue_id is None:
         raise EventError("Choose a venue before publishing.")
+    was = event.status
     event.status = status
     db.session.flush()
-    return event
+    if was == EventStatus.PUBLISHED and status == EventStatus.CANCELLED:
+        return _announce_change(actor, event, "cancelled", EventBefore.of(event))
+    return 0
 
 
 def create_venue(actor: User, name: str, address: str, postcode: str | None) -> Venue:

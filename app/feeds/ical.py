@@ -47,6 +47,7 @@ class CalendarEvent:
     url: str
     updated_at: datetime  # naive UTC
     categories: tuple[str, ...] = ()
+    sequence: int = 0
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ def describe_event(event: Event, base_url: str) -> CalendarEvent:
         url=f"{base_url.rstrip('/')}/events/{event.slug}",
         updated_at=event.updated_at or event.created_at or event.starts_at,
         categories=tuple(pillar_title(p) for p in (event.pillars or [])),
+        sequence=event.sequence or 0,
     )
 
 
@@ -209,7 +211,7 @@ def event_vevents(event: CalendarEvent) -> list[icalendar.Event]:
         if event.location:
             v.add("location", event.location)
         v.add("url", event.url)
-        v.add("sequence", 0)
+        v.add("sequence", event.sequence)
         v.add("status", "CANCELLED" if event.cancelled else "CONFIRMED")
         v.add("last-modified", _utc(event.updated_at))
         if event.categories:

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import Organisation
 from app.events.duplicate import duplicate_event
-from app.events.models import Event, TicketType, Venue
+from app.events.models import Event, EventStatus, TicketType, Venue
 from app.events.services import (
     EventData,
     EventError,
@@ -33,8 +33,12 @@ from app.organiser.forms import (
     TicketTypeForm,
     VenueForm,
 )
-from app.registration.models import Registration
+from app.registration.models import ENDED, Registration
 from app.timeutil import to_local, to_utc
+
+
+def _people(count: int) -> str:
+    return "1 person was" if count == 1 else f"{count} people were"
 
 
 def _event_or_404(event_id: int) -> Event:
@@ -126,16 +130,58 @@ def edit_event(event_id: int):
     form = _event_form(event)
     if form.validate_on_submit():
         try:
-            update_event(current_user, event, _event_data(form))
+            told = update_event(current_user, event, _event_data(form))
         except EventError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
         else:
             db.session.commit()
-            flash("Event saved.", "success")
+            flash(
+                f"Event saved. {_people(told)} emailed the new date, time and place, with an "
+                "updated calendar entry."
+                if told
+                else "Event saved.",
+                "success",
+            )
             return redirect(url_for("organiser.event_overview", event_id=event.id))
     status = 200 if request.method == "GET" else 422
-    return render_template("organiser/event_form.html", form=form, event=event), status
+    people = _live_registrations(event.id) if event.status == EventStatus.PUBLISHED else 0
+    return render_template(
+        "organiser/event_form.html", form=form, event=event, people=people
+    ), status
+
+
+def _live_registrations(event_id: int) -> int:
+    """People with a place, a hold or a waiting-list spot: those told when the event changes."""
+    return db.session.execute(
+        select(func.count())
+        .select_from(Registration)
+        .where(Registration.event_id == event_id, Registration.status.not_in(ENDED))
+    ).scalar_one()
+
+
+@bp.get("/events/<int:event_id>/cancel")
+def confirm_cancel_event(event_id: int):
+    event = _event_or_404(event_id)
+    if event.status == EventStatus.CANCELLED:
+        flash(f"“{event.title}” is already cancelled.", "info")
+        return redirect(url_for("organiser.event_overview", event_id=event.id))
+    paid = db.session.execute(
+        select(func.count())
+        .select_from(Registration)
+        .where(
+            Registration.event_id == event.id,
+            Registration.status.not_in(ENDED),
+            Registration.amount_paid_pence > 0,
+        )
+    ).scalar_one()
+    return render_template(
+        "organiser/event_cancel.html",
+        event=event,
+        people=_live_registrations(event.id) if event.status == EventStatus.PUBLISHED else 0,
+        paid=paid,
+        status_form=StatusForm(),
+    )
 
 
 @bp.get("/events/<int:event_id>")
@@ -170,13 +216,19 @@ def change_event_status(event_id: int, status: str):
     if not StatusForm().validate_on_submit():
         abort(400, "The form expired. Please try again.")
     try:
-        set_event_status(current_user, event, status)
+        told = set_event_status(current_user, event, status)
     except EventError as exc:
         db.session.rollback()
         flash(str(exc), "danger")
         return redirect(url_for("organiser.event_overview", event_id=event.id)), 303
     db.session.commit()
-    flash(f"“{event.title}” is now {status}.", "success")
+    message = f"“{event.title}” is now {status}."
+    if told:
+        message += (
+            f" {_people(told)} emailed. Refund paid tickets from the Revenue page; "
+            "registrations are kept until you do."
+        )
+    flash(message, "success")
     return redirect(url_for("organiser.event_overview", event_id=event.id))
 
 

@@ -33,7 +33,12 @@ SUBJECTS = {
     "hold_reminder": "Reminder: your place at {title} is held until {until}",
     "session_booked": "A place has come up for you in {session}",
     "event_reminder": "Reminder: {title} is on {when}",
+    "event_changed": "Changed: {title} is now on {when}",
+    "event_cancelled": "Cancelled: {title}",
 }
+# Emails to ticket holders that carry the event as an .ics file, so a calendar adds the
+# event, or updates the entry it has (same UID, higher SEQUENCE).
+WITH_CALENDAR = ("confirmation", "event_changed", "event_cancelled")
 # Emails that show the ticket's QR code inline.
 WITH_QR = ("confirmation", "event_reminder")
 
@@ -109,6 +114,7 @@ def _render(registration: Registration, kind: str, extra: dict) -> tuple[EmailMe
         "event_url": url("events.event_detail", slug=event.slug),
         "benchmark_url": url("benchmark.index"),
         "account_url": url("registration.account"),
+        "home_url": url("events.home"),
         **extra,
     }
     subject = SUBJECTS[kind].format(
@@ -123,7 +129,7 @@ def _render(registration: Registration, kind: str, extra: dict) -> tuple[EmailMe
         cid = mail.new_cid()
         ctx["qr_cid"] = cid
         images.append(mail.InlineImage(cid, qr_png(registration.ticket_secret)))
-    if kind == "confirmation" and registration.ticket_secret:
+    if kind in WITH_CALENDAR and registration.ticket_secret:
         attachments.append(
             mail.Attachment(f"{event.slug}.ics", event_calendar(event), "text", "calendar")
         )

@@ -857,6 +857,50 @@ def _on_benchmark_submitted(sender, **kwargs) -> None:
 signals.benchmark_submitted.connect(_on_benchmark_submitted)
 
 
+# --- a published event moves, changes venue or is cancelled --------------------------------------
+
+
+def notify_event_change(event: Event, change: str, before, now: datetime | None = None) -> int:
+    """Email everyone with a live registration (waiting list included) about the change, with
+    an updated calendar entry; returns how many. For a move, the "event is soon" reminder is
+    sent again before the new date, unless the new date is already inside the reminder window:
+    then this email stands in for it."""
+    now = now or utcnow()
+    if change == "rescheduled":
+        reminded = Registration.event_reminder_sent_at.is_not(None)
+        if event.starts_at - now > event_reminder_window():
+            values, which = {"event_reminder_sent_at": None}, reminded
+        else:
+            values, which = {"event_reminder_sent_at": now}, ~reminded
+        db.session.execute(
+            update(Registration)
+            .where(Registration.event_id == event.id, which)
+            .values(**values)
+            .execution_options(synchronize_session="fetch")
+        )
+    told = list(
+        db.session.execute(
+            select(Registration)
+            .where(Registration.event_id == event.id, Registration.status.not_in(ENDED))
+            .order_by(Registration.id)
+            .options(selectinload(Registration.user), selectinload(Registration.ticket_type))
+        ).scalars()
+    )
+    kind = "event_cancelled" if change == "cancelled" else "event_changed"
+    emails.send_registration_emails(
+        kind,
+        [(r, {"before": before, "when": _fmt(event.starts_at, event.timezone)}) for r in told],
+    )
+    return len(told)
+
+
+def _on_event_changed(sender, **kwargs) -> int:
+    return notify_event_change(sender, kwargs["change"], kwargs["before"])
+
+
+signals.event_changed.connect(_on_event_changed)
+
+
 # --- workshop seats inside an event -------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@ from wtforms import (
     DateField,
     DateTimeLocalField,
     DecimalField,
+    EmailField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -11,6 +12,7 @@ from wtforms import (
 )
 from wtforms.validators import (
     DataRequired,
+    Email,
     InputRequired,
     Length,
     NumberRange,
@@ -94,6 +96,25 @@ class TicketTypeForm(FlaskForm):
     sales_start = DateTimeLocalField("Sales start", format=DT_FORMAT, validators=[Optional()])
     sales_end = DateTimeLocalField("Sales end", format=DT_FORMAT, validators=[Optional()])
     hidden = BooleanField("Hidden (only organisers can issue it)")
+
+
+class AddDelegateForm(FlaskForm):
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField(
+        "Full name",
+        validators=[Optional(), Length(max=120)],
+        description="Needed when this email has no account yet: one is created and the "
+        "delegate is emailed how to choose a password.",
+    )
+    organisation = StringField(
+        "Business name",
+        validators=[Optional(), Length(max=200)],
+        description="For a new account: the business they come from.",
+    )
+    ticket_type = SelectField("Ticket type", coerce=int, validators=[InputRequired()])
+    complimentary = BooleanField(
+        "Complimentary: nothing to pay, and confirmed now without waiting for the benchmark"
+    )
 
 
 class StatusForm(FlaskForm):

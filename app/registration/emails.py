@@ -35,6 +35,7 @@ SUBJECTS = {
     "event_reminder": "Reminder: {title} is on {when}",
     "event_changed": "Changed: {title} is now on {when}",
     "event_cancelled": "Cancelled: {title}",
+    "account_invitation": "You are registered for {title}: your Productivity Journey account",
 }
 # Emails to ticket holders that carry the event as an .ics file, so a calendar adds the
 # event, or updates the entry it has (same UID, higher SEQUENCE).

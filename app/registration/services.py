@@ -277,6 +277,65 @@ def register_delegate(
     return registration
 
 
+def issue_registration(
+    actor: User,
+    event: Event,
+    ticket_type: TicketType,
+    user: User,
+    *,
+    complimentary: bool = False,
+    now: datetime | None = None,
+) -> Registration:
+    """An organiser registers someone (a speaker, a guest, a booking by phone): any ticket type
+    of the event, hidden ones included, whether or not public registration is open, under the
+    same seat guarantee as everyone else. Complimentary: nothing to pay and confirmed at once,
+    without waiting for the benchmark; otherwise the usual payment and benchmark gates apply."""
+    now = now or utcnow()
+    if ticket_type.event_id != event.id:
+        raise RegistrationError("That ticket type is not for this event.")
+    if event.status == EventStatus.CANCELLED:
+        raise RegistrationError("This event has been cancelled.")
+    if event.ends_at <= now:
+        raise RegistrationError("This event is over.")
+    existing = live_registration(user.id, event.id)
+    if existing is not None:
+        raise RegistrationError(
+            f"{user.name} is already registered for {event.title} "
+            f"({status_label(existing.status)})."
+        )
+    if not _take_seat(event.id, ticket_type.id):
+        _refresh_counters(event, ticket_type)
+        raise EventFullError(
+            f"There is no free seat for {ticket_type.name} tickets: raise the capacity or "
+            "cancel someone first."
+        )
+    _refresh_counters(event, ticket_type)
+    registration = Registration(
+        event_id=event.id,
+        user_id=user.id,
+        ticket_type_id=ticket_type.id,
+        active_user_id=user.id,
+        amount_due_pence=0 if complimentary else ticket_type.price_pence,
+        status=S.PENDING_PAYMENT,  # moved on below, as far as its gates allow
+        holds_seat=True,
+    )
+    db.session.add(registration)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise RegistrationError(f"{user.name} is already registered for {event.title}.") from None
+    registration.event, registration.user, registration.ticket_type = event, user, ticket_type
+    note = f"added by an organiser, ticket type {ticket_type.name}"
+    _log(registration, "registered", actor, note + (", complimentary" if complimentary else ""))
+    if complimentary:
+        _confirm(registration, actor, now, "complimentary")
+        db.session.flush()
+    else:
+        _advance(registration, actor, now)
+    return registration
+
+
 def _advance(registration: Registration, actor: User | None, now: datetime) -> None:
     """A registration holding a seat moves as far as its gates allow, and says so by email."""
     event = registration.event

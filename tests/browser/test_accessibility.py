@@ -76,7 +76,8 @@ def test_main_pages_have_no_serious_accessibility_problems(page):
         ["/organiser/", f"/organiser/events/{eid}", f"/organiser/events/{eid}/agenda",
          f"/organiser/events/{eid}/registrations", f"/organiser/events/{eid}/messages",
          f"/organiser/events/{eid}/attendance", f"/organiser/events/{eid}/feedback",
-         "/organiser/benchmark", "/organiser/speakers"],
+         f"/organiser/events/{eid}/registrations/new", f"/organiser/events/{eid}/cancel",
+         f"/organiser/events/{eid}/edit", "/organiser/benchmark", "/organiser/speakers"],
     )  # fmt: skip
     _sign_in(page, "door@example.com", "door")
     found |= _check(page, [f"/checkin/{slug}"])

@@ -36,6 +36,7 @@ SUBJECTS = {
     "event_changed": "Changed: {title} is now on {when}",
     "event_cancelled": "Cancelled: {title}",
     "account_invitation": "You are registered for {title}: your Productivity Journey account",
+    "transferred": "Your place at {title} has passed to a colleague",
 }
 # Emails to ticket holders that carry the event as an .ics file, so a calendar adds the
 # event, or updates the entry it has (same UID, higher SEQUENCE).
@@ -105,7 +106,8 @@ def send_registration_emails(kind: str, items: list[tuple[Registration, dict]]) 
 def _render(registration: Registration, kind: str, extra: dict) -> tuple[EmailMessage, dict]:
     """The message, and its EmailLog row as a dict."""
     event = registration.event
-    user = registration.user
+    # Usually the delegate holding the registration; someone else when `recipient` says so.
+    user = extra.pop("recipient", None) or registration.user
     ctx = {
         "registration": registration,
         "event": event,

@@ -1,7 +1,7 @@
 """The shape of registration input; the rules live in services.py."""
 
-from wtforms import BooleanField, HiddenField, RadioField, StringField
-from wtforms.validators import InputRequired, Length, Optional
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from app.forms import FlaskForm
 
@@ -27,3 +27,15 @@ class ActionForm(FlaskForm):
     """A button that changes something: CSRF token and where to go back to."""
 
     next = HiddenField()
+
+
+class TransferForm(FlaskForm):
+    email = EmailField(
+        "Your colleague's email", validators=[DataRequired(), Email(), Length(max=254)]
+    )
+    name = StringField(
+        "Their full name",
+        validators=[Optional(), Length(max=120)],
+        description="Needed when they have no account yet: we make one and tell them how to "
+        "sign in.",
+    )

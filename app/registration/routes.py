@@ -24,10 +24,11 @@ from app.events.services import public_event_or_none
 from app.extensions import db
 from app.registration import services
 from app.registration.emails import event_calendar
-from app.registration.forms import ActionForm, RegisterForm
+from app.registration.forms import ActionForm, RegisterForm, TransferForm
 from app.registration.models import Registration, RegistrationStatus
 from app.registration.qr import qr_png
 from app.registration.tickets import normalise_secret
+from app.registration.transfers import transfer_registration
 from app.timeutil import utcnow
 from app.urls import local_path
 
@@ -280,6 +281,37 @@ def cancel(registration_id: int):
         "success",
     )
     return redirect(url_for("registration.my_tickets"), code=303)
+
+
+@bp.route("/me/registrations/<int:registration_id>/transfer", methods=["GET", "POST"])
+@login_required
+def transfer(registration_id: int):
+    """Send a colleague instead: the place, its payment and bookings pass to them whole."""
+    registration = _own_registration(registration_id)
+    form = TransferForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            colleague = transfer_registration(
+                registration, current_user._get_current_object(), form.email.data, form.name.data
+            )
+        except services.RegistrationError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            status = 422
+        else:
+            db.session.commit()
+            flash(
+                f"Your place at {registration.event.title} is now {colleague.name}'s. "
+                "We have emailed them their ticket.",
+                "success",
+            )
+            return redirect(url_for("registration.my_tickets"), code=303)
+    elif request.method == "POST":
+        status = 422
+    return render_template(
+        "registration/transfer.html", form=form, registration=registration
+    ), status
 
 
 def _bookable_session(slug: str, session_id: int) -> AgendaSession:

@@ -67,6 +67,16 @@ class Config:
     EVENT_REMINDER_HOURS = int(os.environ.get("EVENT_REMINDER_HOURS", "48"))
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
 
+    # Who invoices and receipts for paid tickets come from; the address takes ";" between lines.
+    INVOICE_ISSUER = os.environ.get("INVOICE_ISSUER", "Productivity Journey")
+    INVOICE_ADDRESS = os.environ.get("INVOICE_ADDRESS", "")
+    INVOICE_VAT_NUMBER = os.environ.get("INVOICE_VAT_NUMBER", "")
+    INVOICE_PAYMENT_DETAILS = os.environ.get(
+        "INVOICE_PAYMENT_DETAILS",
+        "Pay by bank transfer within 14 days, quoting the invoice number. "
+        "Ask the organisers for bank details.",
+    )
+
     # Number of proxies in front of gunicorn whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     DEFAULT_TIMEZONE = "Europe/London"

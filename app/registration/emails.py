@@ -118,6 +118,7 @@ def _render(registration: Registration, kind: str, extra: dict) -> tuple[EmailMe
         "benchmark_url": url("benchmark.index"),
         "account_url": url("registration.account"),
         "home_url": url("events.home"),
+        "invoice_url": url("registration.invoice", registration_id=registration.id),
         **extra,
     }
     subject = SUBJECTS[kind].format(

@@ -283,6 +283,31 @@ def cancel(registration_id: int):
     return redirect(url_for("registration.my_tickets"), code=303)
 
 
+@bp.get("/me/registrations/<int:registration_id>/invoice")
+@login_required
+def invoice(registration_id: int):
+    """The invoice for a paid ticket (a receipt once paid), for the delegate or an organiser."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or not (
+        registration.user_id == current_user.id or current_user.is_organiser
+    ):
+        abort(404, "There is no such registration of yours.")
+    if registration.amount_due_pence == 0:
+        abort(404, "This ticket is free: there is no invoice.")
+    config = current_app.config
+    return render_template(
+        "registration/invoice.html",
+        r=registration,
+        number=f"JRN-{registration.id:06d}",
+        issuer=config["INVOICE_ISSUER"],
+        issuer_address=[
+            line.strip() for line in config["INVOICE_ADDRESS"].split(";") if line.strip()
+        ],
+        vat_number=config["INVOICE_VAT_NUMBER"],
+        payment_details=config["INVOICE_PAYMENT_DETAILS"],
+    )
+
+
 @bp.route("/me/registrations/<int:registration_id>/transfer", methods=["GET", "POST"])
 @login_required
 def transfer(registration_id: int):

@@ -38,6 +38,7 @@ from app.events.agenda_services import (
     unstar_session,
 )
 from app.events.models import Event
+from app.events.schedule_xml import schedule_xml as build_schedule_xml
 from app.extensions import db
 from app.pillars import PILLARS
 from app.timeutil import to_local
@@ -307,6 +308,29 @@ def agenda_json(slug: str):
     response.set_etag(etag)
     response.headers["Cache-Control"] = "public, no-cache"
     response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@bp.get("/events/<slug>/schedule.xml")
+def schedule_xml(slug: str):
+    """The published agenda for conference schedule apps (frab schedule.xml)."""
+    event = _public_event(slug)
+    etag = _etag(event, "schedule.xml")
+    cached = _not_modified(etag)
+    if cached is not None:
+        return cached
+    cache = _bounded("agenda_schedule_xml", 32)
+    body = cache.get(etag)
+    if body is None:
+        agenda_url = current_app.config["BASE_URL"] + url_for("agenda.agenda", slug=event.slug)
+        body = cache[etag] = build_schedule_xml(
+            event, public_agenda(event), latest_version_number(event), agenda_url
+        )
+    response = current_app.response_class(body, mimetype="application/xml")
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = "public, no-cache"
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Content-Disposition"] = f'inline; filename="{event.slug}-schedule.xml"'
     return response
 
 

@@ -14,149 +14,11 @@ from __future__ import annotations
 import argparse
 import http.client
 import os
-import socket
-import statistics
-import subprocess
-import sys
 import tempfile
-import threading
-import time
-from datetime import timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import free_port, load, seed_conference, start_gunicorn, wait_until_up
+
 SLUG = "bench-conference"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def seed(database_url: str, sessions: int) -> None:
-    os.environ["DATABASE_URL"] = database_url
-    sys.path.insert(0, str(ROOT))
-    from flask_migrate import upgrade
-
-    from app import create_app
-    from app.events.models import (
-        AgendaSession,
-        Event,
-        Room,
-        SessionSpeaker,
-        Speaker,
-        TicketType,
-        Venue,
-    )
-    from app.events.published import snapshot
-    from app.extensions import db
-    from app.timeutil import utcnow
-    from config import DevelopmentConfig
-
-    app = create_app(DevelopmentConfig)
-    with app.app_context():
-        upgrade()
-        venue = Venue(name="University Conference Centre", address="Earlham Road\nNorwich",
-                      postcode="NR4 7TJ")  # fmt: skip
-        venue.rooms = [Room(name=f"Room {i}", position=i) for i in range(1, 7)]
-        starts = (utcnow() + timedelta(days=60)).replace(hour=8, minute=0, second=0, microsecond=0)
-        event = Event(
-            slug=SLUG,
-            title="Benchmark conference",
-            status="published",
-            venue=venue,
-            starts_at=starts,
-            ends_at=starts + timedelta(days=3),
-            pillars=["lean"],
-        )
-        event.ticket_types = [TicketType(name="Delegate")]
-        speakers = [
-            Speaker(
-                slug=f"bench-speaker-{i}",
-                name=f"Speaker {i}",
-                job_title="Engineer",
-                organisation=f"Manufacturer {i} Ltd",
-                bio="A bio.",
-            )  # fmt: skip
-            for i in range(40)
-        ]
-        db.session.add_all([event, *speakers])
-        db.session.flush()
-        now = utcnow()
-        for i in range(sessions):
-            day, slot = divmod(i, 100)
-            room = venue.rooms[slot % 6]
-            begin = starts + timedelta(days=day % 3, minutes=30 * (slot // 6))
-            session = AgendaSession(
-                event=event, title=f"Session {i}: lean flow, cells and kanban", room=room,
-                abstract="How a small manufacturer halved its lead time.\n" * 3,
-                starts_at=begin, ends_at=begin + timedelta(minutes=25), track="Operations",
-                pillars=["lean", "digital"],
-            )  # fmt: skip
-            session.speaker_links = [
-                SessionSpeaker(speaker=speakers[i % 40], position=0),
-                SessionSpeaker(speaker=speakers[(i + 7) % 40], position=1),
-            ]
-            db.session.add(session)
-            db.session.flush()
-            session.published, session.published_at = snapshot(session), now
-        event.agenda_published_at = now
-        db.session.commit()
-        db.engine.dispose()
-
-
-def wait_until_up(port: int, deadline: float = 30) -> None:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise SystemExit("gunicorn did not start")
-
-
-def run(port: int, path: str, headers: dict, total: int, concurrency: int, status: int):
-    latencies: list[float] = []
-    lock = threading.Lock()
-    per_thread = total // concurrency
-    sizes: set[int] = set()
-
-    def worker() -> None:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        mine = []
-        for _ in range(per_thread):
-            t0 = time.perf_counter()
-            conn.request("GET", path, headers=headers)
-            response = conn.getresponse()
-            body = response.read()
-            mine.append(time.perf_counter() - t0)
-            if response.status != status:
-                raise SystemExit(f"expected {status}, got {response.status}")
-            sizes.add(len(body))
-        conn.close()
-        with lock:
-            latencies.extend(mine)
-
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
-    started = time.perf_counter()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    elapsed = time.perf_counter() - started
-    latencies.sort()
-    return {
-        "requests": len(latencies),
-        "rps": len(latencies) / elapsed,
-        "p50_ms": statistics.median(latencies) * 1000,
-        "p99_ms": latencies[int(len(latencies) * 0.99) - 1] * 1000,
-        "bytes": max(sizes),
-    }
 
 
 def main() -> None:
@@ -171,27 +33,10 @@ def main() -> None:
 
     tmp = tempfile.mkdtemp(prefix="journey-bench-")
     database_url = args.database_url or f"sqlite:///{tmp}/bench.db"
-    seed(database_url, args.sessions)
+    seed_conference(database_url, SLUG, args.sessions, speaker_count=40, per_day=100)
 
     port = free_port()
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "BIND": f"127.0.0.1:{port}",
-        "WEB_CONCURRENCY": str(args.workers),
-        "GUNICORN_THREADS": str(args.threads),
-        "GUNICORN_ACCESSLOG": "/dev/null",
-        "RATELIMIT_ENABLED": "false",
-        "SECRET_KEY": "bench-only",
-        "BASE_URL": "https://journey.example",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = start_gunicorn(database_url, port, args.workers, args.threads)
     try:
         wait_until_up(port)
         path = f"/events/{SLUG}/calendar.ics"
@@ -200,9 +45,9 @@ def main() -> None:
         first = conn.getresponse()
         first.read()
         etag = first.getheader("ETag")
-        run(port, path, {}, 40, 4, 200)  # warm up every worker
-        full = run(port, path, {}, args.requests, args.concurrency, 200)
-        cached = run(port, path, {"If-None-Match": etag}, args.requests * 4, args.concurrency, 304)
+        load(port, path, {}, 40, 4, 200)  # warm up every worker
+        full = load(port, path, {}, args.requests, args.concurrency, 200)
+        cached = load(port, path, {"If-None-Match": etag}, args.requests * 4, args.concurrency, 304)
     finally:
         server.terminate()
         server.wait(10)

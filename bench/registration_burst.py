@@ -23,7 +23,6 @@ import os
 import re
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -36,18 +35,13 @@ from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
+from harness import ROOT, free_port, wait_until_up
+
 SLUG = "bench-burst"
 SECRET_KEY = secrets.token_hex(32)
 CSRF = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf-token" content="([^"]+)"'
 )
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def create_database(pg: str) -> str:
@@ -153,20 +147,6 @@ def start_gunicorn(database_url: str, port: int, workdir: Path) -> subprocess.Po
         [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )  # fmt: skip
-
-
-def wait_until_up(port: int, deadline: float = 60) -> None:
-    end = time.monotonic() + deadline
-    while time.monotonic() < end:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"gunicorn on port {port} did not start")
 
 
 def attempt(port: int, cookie: str, ticket_type_id: int) -> tuple[int, float, float]:

@@ -15,7 +15,12 @@ DEMO_LOGINS = [
 ]
 
 # Later steps (benchmark results, registrations) plug in here; each takes the context dict.
-EXTRA_STEPS: list[str] = ["app.demo.benchmark", "app.demo.registrations", "app.demo.past"]
+EXTRA_STEPS: list[str] = [
+    "app.demo.benchmark",
+    "app.demo.registrations",
+    "app.demo.past",
+    "app.demo.impact",
+]
 
 
 def seed_demo() -> bool:

@@ -7,6 +7,7 @@ from flask import render_template
 from flask_login import current_user
 
 from app.benchmark import services
+from app.benchmark.impact import programme_impact
 from app.benchmark.peers import HISTOGRAM_BANDS, MIN_GROUP
 from app.benchmark.questionnaire import current_questionnaire
 from app.benchmark.sic import sector_name
@@ -31,6 +32,7 @@ def benchmark_overview():
     return render_template(
         "organiser/benchmark.html",
         o=overview,
+        impact=programme_impact(),
         pillars=[(p.key, p.title) for p in questionnaire.pillars],
         histogram_bands=HISTOGRAM_BANDS,
         min_group=MIN_GROUP,

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.benchmark import services
+from app.benchmark.impact import programme_impact
 from app.benchmark.models import BenchmarkResponse
 from app.demo import benchmark as demo_benchmark
 from app.demo import seed_demo
@@ -23,10 +24,20 @@ def test_every_demo_organisation_has_a_current_benchmark(app):
     responses = list(db.session.execute(select(BenchmarkResponse)).scalars())
     orgs = {r.organisation_id for r in responses}
     assert len(orgs) == 14
-    assert len(responses) == 15
+    assert len(responses) == 28  # 14 latest, and 14 baselines a year back
     assert all(r.status == "submitted" and r.band for r in responses)
     assert all(services.has_valid_benchmark(org_id) for org_id in orgs)
     assert len({r.overall_score for r in responses}) >= 10  # varied
+
+
+def test_demo_shows_the_programme_impact_on_the_workshops_pillars(app):
+    seed_demo()
+    rows = {row.key: row for row in programme_impact()}
+    for pillar in ("lean", "quality"):
+        took_part, did_not = rows[pillar].took_part, rows[pillar].did_not
+        assert (took_part.organisations, did_not.organisations) == (8, 6)
+        assert took_part.mean > did_not.mean > 0
+    assert rows["people"].took_part.organisations == 0
 
 
 def test_demo_delegate_has_a_baseline_and_a_recent_reassessment(app):

@@ -29,6 +29,8 @@ class BenchmarkResponse(db.Model):
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
     submitted_at: Mapped[datetime | None] = mapped_column(DateTime, index=True)
+    # When the business's delegates were told this benchmark is about to run out (once).
+    renewal_reminded_at: Mapped[datetime | None] = mapped_column(DateTime)
 
     organisation = relationship("Organisation")
     submitted_by = relationship("User")

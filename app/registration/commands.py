@@ -13,10 +13,12 @@ from app.extensions import db
 @click.option("--loop", is_flag=True, help="Keep running, every --interval seconds.")
 @click.option("--interval", default=60, show_default=True, type=click.IntRange(min=1))
 def expire_holds_command(loop: bool, interval: int) -> None:
-    """Release lapsed seat holds, send reminders, fill seats from waiting lists, and ask
-    delegates for feedback once their event is over.
+    """Release lapsed seat holds, send reminders, fill seats from waiting lists, ask
+    delegates for feedback once their event is over, and remind businesses whose benchmark
+    runs out within a month.
 
     Idempotent and safe to run from cron every minute, even on several machines at once."""
+    from app.benchmark.renewals import send_renewal_reminders
     from app.feedback.invitations import send_feedback_invitations
     from app.registration.services import expire_holds
 
@@ -24,6 +26,7 @@ def expire_holds_command(loop: bool, interval: int) -> None:
         try:
             summary = expire_holds()
             invited = send_feedback_invitations()
+            renewals = send_renewal_reminders()
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -34,6 +37,8 @@ def expire_holds_command(loop: bool, interval: int) -> None:
             click.echo(str(summary).capitalize() + ".")
             if invited:
                 click.echo(f"Asked {invited} delegates for feedback on events just over.")
+            if renewals:
+                click.echo(f"Reminded {renewals} delegates that their benchmark runs out soon.")
         if not loop:
             return
         db.session.remove()

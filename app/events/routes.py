@@ -1,6 +1,7 @@
 """Public pages: the home page and an event's page."""
 
 from flask import Blueprint, abort, render_template
+from flask_login import current_user
 
 from app.events.services import public_event_or_none, upcoming_events
 
@@ -9,7 +10,32 @@ bp = Blueprint("events", __name__)
 
 @bp.get("/")
 def home():
-    return render_template("events/home.html", groups=upcoming_events())
+    has_benchmark, recommended = _recommended_for_business()
+    return render_template(
+        "events/home.html",
+        groups=upcoming_events(),
+        has_benchmark=has_benchmark,
+        recommended=recommended,
+        weakest=sorted({title for titles in recommended.values() for title in titles}),
+    )
+
+
+def _recommended_for_business() -> tuple[bool, dict[str, list[str]]]:
+    """Whether the signed-in delegate's business has a benchmark, and event slug -> the
+    titles of its weakest pillars that the event (or a session in it) addresses."""
+    if not current_user.is_authenticated or current_user.organisation_id is None:
+        return False, {}
+    from app.benchmark.services import latest_submitted, recommendations
+
+    if latest_submitted(current_user.organisation_id) is None:
+        return False, {}
+    result: dict[str, list[str]] = {}
+    for rec in recommendations(current_user.organisation_id):
+        for item in rec.items:
+            titles = result.setdefault(item.event_slug, [])
+            if rec.title not in titles:
+                titles.append(rec.title)
+    return True, result
 
 
 @bp.get("/events/<slug>")

@@ -1,6 +1,6 @@
 """The shape of registration input; the rules live in services.py."""
 
-from wtforms import BooleanField, EmailField, HiddenField, RadioField, StringField
+from wtforms import BooleanField, EmailField, HiddenField, RadioField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Length, Optional
 
 from app.forms import FlaskForm
@@ -39,3 +39,8 @@ class TransferForm(FlaskForm):
         description="Needed when they have no account yet: we make one and tell them how to "
         "sign in.",
     )
+
+
+class ColleagueForm(TransferForm):
+    ticket_type = SelectField("Ticket", coerce=int, validators=[InputRequired()])
+    join_waitlist = BooleanField("If the event is full, put them on the waiting list")

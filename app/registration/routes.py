@@ -23,12 +23,13 @@ from app.events.models import AgendaSession, Event
 from app.events.services import public_event_or_none
 from app.extensions import db
 from app.registration import services
+from app.registration.colleagues import register_colleague, transfer_registration
 from app.registration.emails import event_calendar
-from app.registration.forms import ActionForm, RegisterForm, TransferForm
+from app.registration.forms import ActionForm, ColleagueForm, RegisterForm, TransferForm
 from app.registration.models import Registration, RegistrationStatus
 from app.registration.qr import qr_png
 from app.registration.tickets import normalise_secret
-from app.registration.transfers import transfer_registration
+from app.templating import format_pence
 from app.timeutil import utcnow
 from app.urls import local_path
 
@@ -281,6 +282,51 @@ def cancel(registration_id: int):
         "success",
     )
     return redirect(url_for("registration.my_tickets"), code=303)
+
+
+@bp.route("/events/<slug>/register/colleague", methods=["GET", "POST"])
+@login_required
+def register_colleague_page(slug: str):
+    """Book a place for a colleague from the same business, in their name."""
+    event = _public_event(slug)
+    now = utcnow()
+    ticket_types = [t for t in event.ticket_types if not t.hidden]
+    form = ColleagueForm()
+    form.ticket_type.choices = [(t.id, f"{t.name} · {format_pence(t.price_pence)}")
+                                for t in ticket_types]  # fmt: skip
+    closed = services.registration_closed_reason(event, None, now)
+    status = 200
+    if request.method == "POST":
+        status = 422
+        if closed:
+            flash(closed, "danger")
+        elif form.validate_on_submit():
+            ticket_type = next(t for t in ticket_types if t.id == form.ticket_type.data)
+            try:
+                registration = register_colleague(
+                    current_user._get_current_object(), event, ticket_type,
+                    form.email.data, form.name.data, join_waitlist=form.join_waitlist.data,
+                    now=now,
+                )  # fmt: skip
+            except services.EventFullError as exc:
+                db.session.rollback()
+                flash(f"{exc} Tick the box to put them on it.", "warning")
+                status = 409
+            except services.RegistrationError as exc:
+                db.session.rollback()
+                flash(str(exc), "danger")
+            else:
+                db.session.commit()
+                flash(
+                    f"{registration.user.name} is registered for {event.title}: "
+                    f"{services.status_label(registration.status).lower()}. We have emailed "
+                    "them.",
+                    "success",
+                )
+                return redirect(url_for("registration.my_tickets"), code=303)
+    return render_template(
+        "registration/register_colleague.html", event=event, form=form, closed=closed
+    ), status
 
 
 @bp.get("/me/registrations/<int:registration_id>/invoice")

@@ -215,8 +215,9 @@ def register_delegate(
     *,
     now: datetime | None = None,
     join_waitlist: bool = False,
+    actor: User | None = None,
 ) -> Registration:
-    """Register `user` for `event` with `ticket_type`.
+    """Register `user` for `event` with `ticket_type` (`actor`: who did it, when not `user`).
 
     A seat is taken at once. The registration is then pending_payment (paid ticket, seat held
     until hold_expires_at), pending_benchmark (the organisation has no benchmark from the last
@@ -266,11 +267,15 @@ def register_delegate(
         db.session.rollback()
         raise RegistrationError(f"You are already registered for {event.title}.") from None
     registration.event, registration.user, registration.ticket_type = event, user, ticket_type
-    _log(registration, "registered", user, f"ticket type {ticket_type.name}")
+    actor = actor or user
+    detail = f"ticket type {ticket_type.name}"
+    if actor.id != user.id:
+        detail += f", booked by {actor.name}"
+    _log(registration, "registered", actor, detail)
     if seated:
-        _advance(registration, user, now)
+        _advance(registration, actor, now)
     else:
-        _log(registration, "waitlisted", user)
+        _log(registration, "waitlisted", actor)
         emails.send_registration_email(
             registration, "waitlisted", extra={"position": waitlist_position(registration)}
         )

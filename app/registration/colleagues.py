@@ -1,8 +1,10 @@
-"""Sending a colleague instead: a delegate hands their place to someone from the same business.
+"""Colleagues: a delegate sends a colleague instead, or books a place for one as well.
 
-The place moves whole (its seat, payment, status and workshop bookings), so nobody else's
-chances change; the ticket gets a new secret, so the old QR code admits nobody. Only a
-colleague can take it: the business's benchmark already counts for them.
+Passing on a place moves it whole (its seat, payment, status and workshop bookings), so nobody
+else's chances change; the ticket gets a new secret, so the old QR code admits nobody. Booking
+for a colleague is an ordinary registration in their name, under the same rules as their own.
+Either way only someone from the delegate's business qualifies (its benchmark counts for them),
+and an address without an account gets one, in that business, with an email on signing in.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from app.registration.services import (
     _log,
     event_reminder_window,
     live_registration,
+    register_delegate,
     status_label,
     waitlist_position,
 )
@@ -37,6 +40,70 @@ ARRIVAL_EMAIL = {
     S.PENDING_PAYMENT: "pending_payment",
     S.WAITLISTED: "waitlisted",
 }
+
+
+def _colleague(delegate: User, email: str, name: str | None) -> tuple[User, bool]:
+    """The colleague with `email`, or a new account for them in the delegate's business;
+    and whether it is new. RegistrationError when the address belongs to someone else's."""
+    if delegate.organisation_id is None:
+        raise RegistrationError(
+            "Tell us which business you are from first: this is for colleagues."
+        )
+    colleague = find_user_by_email(email)
+    if colleague is None:
+        if not name:
+            raise RegistrationError(
+                "Give your colleague's name: this email address has no account yet."
+            )
+        # They choose their own password through the reset page; this one is never told.
+        colleague = create_user(
+            email, name, secrets.token_urlsafe(32), organisation=delegate.organisation
+        )
+        return colleague, True
+    if colleague.id == delegate.id:
+        raise RegistrationError("That is your own email address.")
+    if colleague.organisation_id != delegate.organisation_id:
+        raise RegistrationError(
+            f"{colleague.name} is not from {delegate.organisation.name}. Only a colleague "
+            "qualifies; the organisers can help otherwise."
+        )
+    return colleague, False
+
+
+def _invite(registration: Registration) -> None:
+    emails.send_registration_email(
+        registration,
+        "account_invitation",
+        extra={"set_password_url": emails.url("auth.request_reset")},
+    )
+
+
+def register_colleague(
+    delegate: User,
+    event,
+    ticket_type,
+    email: str,
+    name: str | None = None,
+    *,
+    join_waitlist: bool = False,
+    now: datetime | None = None,
+) -> Registration:
+    """Book a place in a colleague's name: their registration, their ticket and emails, under
+    the rules and seat guarantee of their own. Raises RegistrationError (EventFullError when
+    full), having changed nothing."""
+    colleague, invited = _colleague(delegate, email, name)
+    existing = live_registration(colleague.id, event.id)
+    if existing is not None:
+        raise RegistrationError(
+            f"{colleague.name} is already registered for {event.title} "
+            f"({status_label(existing.status)})."
+        )
+    registration = register_delegate(
+        colleague, event, ticket_type, now=now, join_waitlist=join_waitlist, actor=delegate
+    )
+    if invited:
+        _invite(registration)
+    return registration
 
 
 def transfer_registration(
@@ -62,32 +129,13 @@ def transfer_registration(
         raise RegistrationError(
             "Tell us which business you are from first: only a colleague can take your place."
         )
-    colleague = find_user_by_email(email)
-    if colleague is None:
-        if not name:
-            raise RegistrationError(
-                "Give your colleague's name: this email address has no account yet."
-            )
-        # They choose their own password through the reset page; this one is never told.
-        colleague = create_user(
-            email, name, secrets.token_urlsafe(32), organisation=owner.organisation
+    colleague, invited = _colleague(owner, email, name)
+    existing = live_registration(colleague.id, event.id)
+    if existing is not None:
+        raise RegistrationError(
+            f"{colleague.name} is already registered for {event.title} "
+            f"({status_label(existing.status)})."
         )
-        invited = True
-    else:
-        invited = False
-        if colleague.id == owner.id:
-            raise RegistrationError("That is your own email address.")
-        if colleague.organisation_id != owner.organisation_id:
-            raise RegistrationError(
-                f"{colleague.name} is not from {owner.organisation.name}. Only a colleague "
-                "can take your place; the organisers can help otherwise."
-            )
-        existing = live_registration(colleague.id, event.id)
-        if existing is not None:
-            raise RegistrationError(
-                f"{colleague.name} is already registered for {event.title} "
-                f"({status_label(existing.status)})."
-            )
 
     try:
         claimed = db.session.execute(
@@ -133,11 +181,7 @@ def transfer_registration(
         arrival["position"] = waitlist_position(registration)
     emails.send_registration_email(registration, ARRIVAL_EMAIL[registration.status], extra=arrival)
     if invited:
-        emails.send_registration_email(
-            registration,
-            "account_invitation",
-            extra={"set_password_url": emails.url("auth.request_reset")},
-        )
+        _invite(registration)
     emails.send_registration_email(
         registration, "transferred", extra={"recipient": owner, "colleague_name": colleague.name}
     )

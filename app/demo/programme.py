@@ -38,7 +38,8 @@ to share what has worked for them — and what has not.
 - Hands-on workshops on lean operations, digital adoption, leadership and skills
 - Time to meet peers, suppliers and the programme's advisers
 
-Lunch and refreshments are included. The evening dinner is a separate ticket.
+Lunch and refreshments are included. To stay for the evening dinner at the Assembly House,
+choose the "Delegate with conference dinner" ticket.
 """
 
 
@@ -83,7 +84,8 @@ def load(ctx: dict) -> None:
     conference.ticket_types = [
         TicketType(name="Delegate", description="Full day, lunch included.", price_pence=0,
                    position=0),
-        TicketType(name="Conference dinner", description="Three courses at the Assembly House.",
+        TicketType(name="Delegate with conference dinner",
+                   description="The full day, then three courses at the Assembly House.",
                    price_pence=4500, capacity=80, position=1),
     ]  # fmt: skip
 

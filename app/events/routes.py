@@ -44,4 +44,9 @@ def event_detail(slug: str):
     if event is None:
         abort(404, "There is no published event at this address.")
     ticket_types = [t for t in event.ticket_types if not t.hidden]
-    return render_template("events/event.html", event=event, ticket_types=ticket_types)
+    mine = None
+    if current_user.is_authenticated:
+        from app.registration.services import live_registration
+
+        mine = live_registration(current_user.id, event.id)
+    return render_template("events/event.html", event=event, ticket_types=ticket_types, mine=mine)

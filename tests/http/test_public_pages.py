@@ -2,7 +2,8 @@ from datetime import datetime
 
 from app.extensions import db
 from app.timeutil import to_utc
-from tests.factories import make_event
+from tests.factories import make_event, make_user
+from tests.factories_checkin import make_registration
 
 
 def test_home_groups_upcoming_published_events(client):
@@ -65,3 +66,18 @@ def test_an_unknown_address_gets_a_plain_404_message(client):
     response = client.get("/no/such/page")
     assert response.status_code == 404
     assert "There is nothing at this address" in response.get_data(as_text=True)
+
+
+def test_a_registered_delegate_sees_their_place_not_a_register_button(client, login):
+
+    event = make_event(title="Lean day")
+    delegate = make_user()
+    registration = make_registration(event, user=delegate)
+    db.session.commit()
+    register_link = f'href="/events/{event.slug}/register"'
+    assert register_link in client.get(f"/events/{event.slug}").text  # anonymous
+    login(delegate)
+    html = client.get(f"/events/{event.slug}").text
+    assert "You are registered: Delegate, confirmed." in html
+    assert f"/me/tickets#registration-{registration.id}" in html
+    assert register_link not in html

@@ -9,7 +9,7 @@ from sqlalchemy import JSON, DateTime, ForeignKey, String, Text, UniqueConstrain
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
-from app.models_base import created_at_column, updated_at_column
+from app.models_base import ClippedString, created_at_column, updated_at_column
 
 
 class RegistrationStatus(enum.StrEnum):
@@ -100,7 +100,7 @@ class EmailLog(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"), index=True)
     to: Mapped[str] = mapped_column(String(254))
-    subject: Mapped[str] = mapped_column(String(200))
+    subject: Mapped[str] = mapped_column(ClippedString(200))
     kind: Mapped[str] = mapped_column(String(40))
     extra: Mapped[dict] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = created_at_column()

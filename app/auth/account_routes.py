@@ -8,7 +8,12 @@ from flask import Blueprint, Response, flash, redirect, render_template, request
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import privacy
-from app.auth.forms import ChangePasswordForm, DeleteAccountForm, DetailsForm
+from app.auth.email_change import (
+    confirm_email_change,
+    request_email_change,
+    send_email_changed_notice,
+)
+from app.auth.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, DetailsForm
 from app.auth.models import Role
 from app.auth.services import AccountError
 from app.extensions import db, limiter
@@ -16,12 +21,13 @@ from app.extensions import db, limiter
 bp = Blueprint("account", __name__, url_prefix="/me")
 
 
-def _settings_page(details=None, password=None, status=200):
+def _settings_page(details=None, password=None, email=None, status=200):
     user = current_user._get_current_object()
     return render_template(
         "auth/settings.html",
         details=details or DetailsForm(obj=user),
         password=password or ChangePasswordForm(),
+        email=email or ChangeEmailForm(),
     ), status
 
 
@@ -61,6 +67,41 @@ def change_password():
     login_user(user)
     flash("Your password is changed. Any other browser you used is signed out.", "success")
     return redirect(url_for("account.settings"), code=303)
+
+
+@bp.post("/settings/email")
+@login_required
+@limiter.limit("5 per minute")
+def change_email():
+    form = ChangeEmailForm()
+    if not form.validate_on_submit():
+        return _settings_page(email=form, status=422)
+    try:
+        new = request_email_change(
+            current_user._get_current_object(), form.email.data, form.password.data
+        )
+    except AccountError as exc:
+        form.email.errors.append(str(exc))
+        return _settings_page(email=form, status=422)
+    flash(f"We have emailed a link to {new}. Your address changes when you open it.", "info")
+    return redirect(url_for("account.settings"), code=303)
+
+
+@bp.get("/email/<token>")
+def confirm_email(token: str):
+    """Opened from the new address's inbox; works signed in or not."""
+    try:
+        user, old = confirm_email_change(token)
+    except AccountError as exc:
+        db.session.rollback()
+        return render_template("auth/link_invalid.html", message=str(exc)), 400
+    db.session.commit()
+    send_email_changed_notice(user, old)
+    if current_user.is_authenticated and current_user.id == user.id:
+        flash(f"You now sign in as {user.email}.", "success")
+        return redirect(url_for("account.settings"))
+    flash(f"Your email address is changed: sign in as {user.email}.", "success")
+    return redirect(url_for("auth.login"))
 
 
 @bp.get("/data.json")

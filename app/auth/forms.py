@@ -78,3 +78,12 @@ class DeleteAccountForm(FlaskForm):
         "for good.",
         validators=[DataRequired("Tick the box to confirm.")],
     )
+
+
+class ChangeEmailForm(FlaskForm):
+    email = EmailField("New email address", validators=[DataRequired(), Email(), Length(max=254)])
+    password = PasswordField(
+        "Your password",
+        validators=[DataRequired()],
+        render_kw={"autocomplete": "current-password"},
+    )

@@ -269,3 +269,78 @@ def test_organiser_accounts_are_closed_by_an_administrator(client, login):
     response = client.post("/me/delete", data={"password": PASSWORD, "understood": "y"})
     assert response.status_code == 422
     assert _fresh(user.id).active
+
+
+# --- email address ---------------------------------------------------------------------------
+
+
+def _link_in(message) -> str:
+    text = message.get_body(("plain",)).get_content()
+    return next(line for line in text.splitlines() if "/me/email/" in line).strip()
+
+
+def test_the_new_address_must_confirm_and_the_old_one_is_told(app, client, login, outbox):
+    user = login(make_user(email="jo@example.com"))
+    db.session.commit()
+    response = client.post(
+        "/me/settings/email", data={"email": " Jo.New@Example.com ", "password": PASSWORD}
+    )
+    assert response.status_code == 303
+    assert _fresh(user.id).email == "jo@example.com"  # nothing changes yet
+    [confirm] = outbox
+    assert confirm["To"] == "jo.new@example.com"
+    link = _link_in(confirm)
+    outbox.clear()
+
+    other_browser = app.test_client()  # opened on a phone, not signed in
+    response = other_browser.get(link.replace("http://localhost", ""))
+    assert response.status_code == 302 and "/auth/login" in response.location
+    assert _fresh(user.id).email == "jo.new@example.com"
+    [notice] = outbox
+    assert notice["To"] == "jo@example.com"
+    assert "now signs in as jo.new@example.com" in notice.get_body(("plain",)).get_content()
+    # Still signed in here; the old address no longer signs in, the new one does.
+    assert client.get("/me").status_code == 200
+
+    def sign_in(email):
+        return other_browser.post("/auth/login", data={"email": email, "password": PASSWORD})
+
+    assert sign_in("jo@example.com").status_code == 401
+    assert sign_in("jo.new@example.com").status_code == 302
+    # The link works once.
+    assert client.get(link.replace("http://localhost", "")).status_code == 400
+
+
+def test_an_email_change_is_refused_with_a_clear_reason(client, login, outbox):
+    user = login(make_user(email="jo@example.com"))
+    make_user(email="taken@example.com")
+    db.session.commit()
+    for data, message in [
+        ({"email": "new@example.com", "password": "wrong one"}, "That password is not right."),
+        ({"email": "Taken@example.com", "password": PASSWORD}, "already exists"),
+        ({"email": "jo@example.com", "password": PASSWORD}, "already your email address"),
+        ({"email": "not-an-email", "password": PASSWORD}, "Invalid email address."),
+    ]:
+        response = client.post("/me/settings/email", data=data)
+        assert response.status_code == 422, data
+        assert message in response.text, data
+    assert outbox == [] and _fresh(user.id).email == "jo@example.com"
+    assert client.get("/me/email/not-a-real-token").status_code == 400
+
+
+def test_a_link_dies_if_the_address_is_taken_or_the_password_changes_first(client, login, outbox):
+    user = login(make_user(email="jo@example.com"))
+    db.session.commit()
+    client.post("/me/settings/email", data={"email": "new@example.com", "password": PASSWORD})
+    link = _link_in(outbox[0]).replace("http://localhost", "")
+    make_user(email="new@example.com")  # someone signs up with it meanwhile
+    db.session.commit()
+    response = client.get(link)
+    assert response.status_code == 400 and "already exists" in response.text
+    outbox.clear()
+    client.post("/me/settings/email", data={"email": "other@example.com", "password": PASSWORD})
+    link = _link_in(outbox[0]).replace("http://localhost", "")
+    data = {"current": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    client.post("/me/settings/password", data=data)
+    assert client.get(link).status_code == 400
+    assert _fresh(user.id).email == "jo@example.com"

@@ -34,7 +34,7 @@ from app.organiser.forms import (
     VenueForm,
 )
 from app.registration.models import ENDED, Registration
-from app.timeutil import to_local, to_utc
+from app.timeutil import to_local, to_utc, utcnow
 
 
 def _people(count: int) -> str:
@@ -55,15 +55,23 @@ def _utc(value):
 
 @bp.get("/")
 def dashboard():
-    events = db.session.execute(select(Event).order_by(Event.starts_at.desc())).scalars().all()
-    counts = dict(
-        db.session.execute(
-            select(Registration.event_id, func.count())
-            .where(Registration.active_user_id.is_not(None))
-            .group_by(Registration.event_id)
-        ).all()
+    """Coming events first (soonest at the top), then past ones; per event, how many are
+    confirmed, waiting on the benchmark or payment, and on the waiting list. 2 queries."""
+    events = db.session.execute(select(Event).order_by(Event.starts_at)).scalars().all()
+    counts: dict[int, dict[str, int]] = {}
+    for event_id, status, n in db.session.execute(
+        select(Registration.event_id, Registration.status, func.count())
+        .where(Registration.status.not_in(ENDED))
+        .group_by(Registration.event_id, Registration.status)
+    ):
+        counts.setdefault(event_id, {})[status] = n
+    now = utcnow()
+    return render_template(
+        "organiser/dashboard.html",
+        coming=[e for e in events if e.ends_at >= now],
+        past=[e for e in reversed(events) if e.ends_at < now],
+        counts=counts,
     )
-    return render_template("organiser/dashboard.html", events=events, counts=counts)
 
 
 def _event_form(event: Event | None = None) -> EventForm:

@@ -148,3 +148,27 @@ def test_capacity_cannot_drop_below_seats_taken(client, login):
     assert "8 seats are already taken" in response.get_data(as_text=True)
     db.session.refresh(event)
     assert event.capacity == 10
+
+
+def test_dashboard_lists_coming_events_soonest_first_then_past_with_counts(client, login):
+    import re
+    from datetime import timedelta
+
+    from tests.factories_checkin import make_registration
+
+    login(make_user("organiser"))
+    later = make_event(title="Later conference", starts_in=timedelta(days=90))
+    soon = make_event(title="Soon workshop", starts_in=timedelta(days=5))
+    past = make_event(title="Spring workshop", starts_in=timedelta(days=-60))
+    for status in ("confirmed", "confirmed", "pending_benchmark", "pending_payment",
+                   "waitlisted", "cancelled"):  # fmt: skip
+        make_registration(soon, status=status)
+    db.session.commit()
+    html = client.get("/organiser/").get_data(as_text=True)
+    coming, old = html.split("Coming up", 1)[1].split(">Past<", 1)
+    assert coming.index("Soon workshop") < coming.index("Later conference")
+    assert "Spring workshop" in old and "Spring workshop" not in coming
+    row = coming.split("Soon workshop", 1)[1].split("</tr>", 1)[0]
+    cells = re.findall(r'<td class="text-end">(.*?)</td>', row)
+    assert cells[0] == "2" and cells[1].endswith(">2</a>") and cells[2] == "1"
+    assert later.id and past.id

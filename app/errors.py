@@ -2,7 +2,7 @@
 
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, InternalServerError
+from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
 
@@ -16,6 +16,13 @@ _TITLES = {
     415: "That request is in a format this page does not take",
     429: "Too many requests",
     500: "Something went wrong",
+}
+
+
+_PLAIN = {
+    403: "Your account cannot open this page. If you think it should, ask an organiser.",
+    404: "There is nothing at this address. It may have moved, or the link is wrong.",
+    500: "Sorry: something went wrong on our side. Please try again in a moment.",
 }
 
 
@@ -51,9 +58,9 @@ def register_error_handlers(app: Flask) -> None:
         if exc.code is None or exc.code < 400:
             return exc
         message = exc.description or ""
-        if exc.code == 404 and message == type(exc).description:
-            # Werkzeug's default text speaks of servers and spelling; say it plainly.
-            message = "There is nothing at this address. It may have moved, or the link is wrong."
+        if message == type(exc).description and exc.code in _PLAIN:
+            # Werkzeug's default texts speak of servers and resources; say it plainly.
+            message = _PLAIN[exc.code]
         if exc.code == 429:
             message = "Too many attempts. Please wait a moment and try again."
         return error_response(exc.code, message)
@@ -66,4 +73,4 @@ def register_error_handlers(app: Flask) -> None:
         app.logger.exception("Unhandled error on %s %s", request.method, request.path)
         if app.testing and app.config.get("PROPAGATE_UNHANDLED", True):
             raise exc
-        return error_response(500, InternalServerError.description)
+        return error_response(500, _PLAIN[500])

@@ -189,4 +189,7 @@ def test_roles_organiser_area(client, login):
     expected = {"delegate": 403, "door_staff": 403, "organiser": 200, "admin": 200}
     for role, status in expected.items():
         login(users[role])
-        assert client.get("/organiser/").status_code == status, role
+        response = client.get("/organiser/")
+        assert response.status_code == status, role
+        if status == 403:  # in plain words, not the framework's
+            assert "Your account cannot open this page" in response.text

@@ -10,6 +10,7 @@ from app.auth.models import User
 from app.demo import seed_demo
 from app.events.models import Event, Speaker
 from app.extensions import db
+from app.registration.models import Registration
 
 pytestmark = pytest.mark.browser
 
@@ -68,8 +69,19 @@ def test_main_pages_have_no_serious_accessibility_problems(page):
          "/speakers", f"/speakers/{speaker.slug}", "/auth/login", "/auth/signup"],
     )  # fmt: skip
     _sign_in(page, "delegate@example.com", "delegate")
+    mine = db.session.execute(
+        select(Registration.id)
+        .join(User, User.id == Registration.user_id)
+        .where(User.email == "delegate@example.com", Registration.event_id == eid)
+    ).scalar_one()
+    paid = (
+        db.session.execute(select(Registration.id).where(Registration.amount_due_pence > 0))
+        .scalars()
+        .first()
+    )
     found |= _check(page, ["/me/tickets", "/benchmark", f"/events/{slug}/register", "/me",
-                          "/me/settings", "/me/delete"])  # fmt: skip
+                          "/me/settings", "/me/delete", f"/me/registrations/{mine}/transfer",
+                          f"/events/{slug}/register/colleague"])  # fmt: skip
     _sign_in(page, "organiser@example.com", "organiser")
     found |= _check(
         page,
@@ -77,7 +89,8 @@ def test_main_pages_have_no_serious_accessibility_problems(page):
          f"/organiser/events/{eid}/registrations", f"/organiser/events/{eid}/messages",
          f"/organiser/events/{eid}/attendance", f"/organiser/events/{eid}/feedback",
          f"/organiser/events/{eid}/registrations/new", f"/organiser/events/{eid}/cancel",
-         f"/organiser/events/{eid}/edit", "/organiser/benchmark", "/organiser/speakers"],
+         f"/organiser/events/{eid}/edit", "/organiser/benchmark", "/organiser/speakers",
+         f"/me/registrations/{paid}/invoice"],
     )  # fmt: skip
     _sign_in(page, "door@example.com", "door")
     found |= _check(page, [f"/checkin/{slug}"])

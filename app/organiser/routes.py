@@ -4,6 +4,7 @@ from app.organiser import (  # noqa: F401  (each module adds its views to bp)
     agenda_views,
     badges_views,
     benchmark_views,
+    bookings_views,
     bp,
     checkin_views,
     events_views,

@@ -1,7 +1,7 @@
 """Shape of the door's form input."""
 
-from wtforms import EmailField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, StringField
+from wtforms.validators import DataRequired, Email, Length, Optional
 
 from app.forms import FlaskForm
 
@@ -10,8 +10,13 @@ class DoorStaffForm(FlaskForm):
     email = EmailField(
         "Door staff email",
         validators=[DataRequired(), Email(check_deliverability=False), Length(max=254)],
-        description="The email of a door staff account (create one with "
-        "flask --app wsgi create-user EMAIL --role door_staff).",
+        description="An existing door-staff account, or a new address.",
+    )
+    name = StringField(
+        "Their name",
+        validators=[Optional(), Length(max=120)],
+        description="For a new address: we make a door-staff account and email them how to "
+        "choose a password and open the scanner.",
     )
 
 

@@ -8,19 +8,24 @@ devices scanning the same ticket at the same moment admit it once on any databas
 from __future__ import annotations
 
 import re
+import secrets
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
+from flask import render_template
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from app.auth.models import Organisation, User
+from app import mail
+from app.auth.models import Organisation, Role, User
+from app.auth.services import create_user
 from app.checkin.models import CheckIn, EventStaff, ScanLog
 from app.events.models import AgendaSession, Event, SessionStatus, TicketType
 from app.extensions import db
+from app.registration.emails import queue, url
 from app.registration.models import Registration, SessionBooking
 from app.timeutil import to_local, utcnow
 
@@ -483,14 +488,22 @@ def search_attendees(
 # ---------------------------------------------------------------- door staff
 
 
-def assign_door_staff(event: Event, actor: User, email: str) -> User:
+def assign_door_staff(event: Event, actor: User, email: str, name: str | None = None) -> User:
+    """Let an account scan at `event`; a new address with a name gets a door-staff account
+    and an email on choosing a password and opening the scanner (sent after COMMIT)."""
     if not actor.is_organiser:
         raise CheckinForbidden("Only organisers assign door staff.")
     user = db.session.execute(
         select(User).where(User.email == User.normalise_email(email or ""))
     ).scalar_one_or_none()
     if user is None:
-        raise CheckinError("No account with that email. Create a door staff account first.")
+        if not name:
+            raise CheckinError("No account with that email: give their name to create one.")
+        user = create_user(email, name, secrets.token_urlsafe(32), role=Role.DOOR_STAFF)
+        db.session.add(EventStaff(event_id=event.id, user_id=user.id))
+        db.session.flush()
+        _invite_door_staff(event, user)
+        return user
     if not user.has_role("door_staff", "organiser"):
         raise CheckinError(f"{user.name} is not a door staff account.")
     if db.session.get(EventStaff, (event.id, user.id)) is not None:
@@ -498,6 +511,23 @@ def assign_door_staff(event: Event, actor: User, email: str) -> User:
     db.session.add(EventStaff(event_id=event.id, user_id=user.id))
     db.session.flush()
     return user
+
+
+def _invite_door_staff(event: Event, user: User) -> None:
+    ctx = {
+        "user": user,
+        "event": event,
+        "set_password_url": url("auth.request_reset"),
+        "scanner_url": url("checkin.scanner", slug=event.slug),
+    }
+    queue(
+        mail.build_message(
+            user.email,
+            f"You are door staff for {event.title}",
+            render_template("checkin/email/door_staff_invitation.txt", **ctx),
+            render_template("checkin/email/door_staff_invitation.html", **ctx),
+        )
+    )
 
 
 def unassign_door_staff(event: Event, actor: User, user_id: int) -> User:

@@ -33,7 +33,7 @@ def door_staff(event_id: int):
     status = 200
     if form.validate_on_submit():
         try:
-            user = assign_door_staff(event, current_user, form.email.data)
+            user = assign_door_staff(event, current_user, form.email.data, form.name.data)
         except CheckinError as exc:
             db.session.rollback()
             form.email.errors.append(str(exc))

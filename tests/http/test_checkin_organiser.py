@@ -41,6 +41,26 @@ def test_only_organisers_see_the_door_screens(client, login, setup):
         assert client.get(f"/organiser/events/{eid}/{path}").status_code == 403
 
 
+def test_a_new_address_becomes_a_door_staff_account_with_an_invitation(
+    client, login, setup, outbox
+):
+    eid = setup["event"].id
+    login(setup["boss"])
+    url = f"/organiser/events/{eid}/door-staff"
+    refused = client.post(url, data={"email": "volunteer@example.com"})
+    assert refused.status_code == 422 and "give their name" in refused.get_data(as_text=True)
+    assert outbox == []
+    added = client.post(url, data={"email": "Volunteer@example.com", "name": "Val Volunteer"})
+    assert added.status_code == 302
+    user = db.session.execute(select(User).where(User.email == "volunteer@example.com")).scalar()
+    assert (user.name, user.role) == ("Val Volunteer", Role.DOOR_STAFF)
+    assert db.session.get(EventStaff, (eid, user.id)) is not None
+    [invitation] = outbox
+    assert invitation["To"] == "volunteer@example.com"
+    text = invitation.get_body(("plain",)).get_content()
+    assert "/auth/reset" in text and f"/checkin/{setup['event'].slug}" in text
+
+
 def test_assign_and_remove_door_staff(client, login, setup):
     newcomer = make_user(Role.DOOR_STAFF, email="gate@example.com", name="Gina Gate")
     db.session.commit()

@@ -3,7 +3,9 @@
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
+from app.benchmark.services import latest_submitted, recommendations
 from app.events.services import public_event_or_none, upcoming_events
+from app.registration.services import live_registration
 
 bp = Blueprint("events", __name__)
 
@@ -25,8 +27,6 @@ def _recommended_for_business() -> tuple[bool, dict[str, list[str]]]:
     titles of its weakest pillars that the event (or a session in it) addresses."""
     if not current_user.is_authenticated or current_user.organisation_id is None:
         return False, {}
-    from app.benchmark.services import latest_submitted, recommendations
-
     if latest_submitted(current_user.organisation_id) is None:
         return False, {}
     result: dict[str, list[str]] = {}
@@ -46,7 +46,5 @@ def event_detail(slug: str):
     ticket_types = [t for t in event.ticket_types if not t.hidden]
     mine = None
     if current_user.is_authenticated:
-        from app.registration.services import live_registration
-
         mine = live_registration(current_user.id, event.id)
     return render_template("events/event.html", event=event, ticket_types=ticket_types, mine=mine)

@@ -42,7 +42,7 @@ def test_newcomer_registers_completes_the_benchmark_and_gets_a_ticket(page, arti
 
     # Back on the registration page, signed in: choose the free delegate ticket.
     page.get_by_role("heading", name=f"Register for {conference.title}").wait_for()
-    page.get_by_label("Delegate").check()
+    page.get_by_role("radio", name="Delegate Full day").check()  # not the dinner ticket
     page.get_by_role("button", name="Register").click()
 
     # The seat is held and the delegate is sent to the benchmark.

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
+from flask import current_app
 from sqlalchemy import select, union
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
+from app.events.agenda_services import agenda_version
 from app.events.models import AgendaSession, Event, Room, SessionStar, Speaker, Venue
 from app.events.published import PublishedSession, from_row, published_sessions
 from app.extensions import db
@@ -64,21 +66,21 @@ class Feed:
 
 
 class _BodyCache:
-    """A small thread-safe LRU of built calendars, keyed by ETag."""
+    """A small thread-safe LRU (of built calendars by ETag, or of feeds by version)."""
 
     def __init__(self, max_entries: int = 64) -> None:
         self.max_entries = max_entries
-        self._items: OrderedDict[str, bytes] = OrderedDict()
+        self._items: OrderedDict[str, object] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: str) -> bytes | None:
+    def get(self, key: str):
         with self._lock:
             body = self._items.get(key)
             if body is not None:
                 self._items.move_to_end(key)
             return body
 
-    def put(self, key: str, body: bytes) -> None:
+    def put(self, key: str, body) -> None:
         with self._lock:
             self._items[key] = body
             self._items.move_to_end(key)
@@ -192,10 +194,29 @@ def _last_modified(
 
 def event_feed(slug: str, base_url: str) -> Feed | None:
     """Every published session of a public event (cancelled ones included, so that calendars
-    remove them). An event with no published agenda shows as itself. 4 queries."""
+    remove them). An event with no published agenda shows as itself.
+
+    Calendar apps poll this often, mostly for a 304: the feed is kept per agenda version (one
+    cheap query tells it), so a repeat costs 2 queries; building one costs 5. Room renames
+    reach it with the next publish, as on the agenda page."""
     event = _public_event(slug)
     if event is None:
         return None
+    venue = event.venue
+    key = "|".join(
+        (agenda_version(event), base_url, repr((venue.name, venue.address, venue.postcode))
+         if venue else "")
+    )  # fmt: skip
+    # Feed objects are immutable; kept per app, by event and agenda version.
+    cache = current_app.extensions.setdefault("journey_event_feeds", _BodyCache())
+    feed = cache.get(key)
+    if feed is None:
+        feed = _build_event_feed(event, base_url)
+        cache.put(key, feed)
+    return feed
+
+
+def _build_event_feed(event: Event, base_url: str) -> Feed:
     sessions = published_sessions(event.id)
     entries, speaker_changed = _calendar_sessions(sessions, {event.id: event}, base_url)
     described = ical.describe_event(event, base_url)

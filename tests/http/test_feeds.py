@@ -686,9 +686,15 @@ def test_event_feed_of_300_sessions_in_a_fixed_number_of_queries(app, client, co
         response = client.get(f"/events/{big}/calendar.ics")
     assert response.status_code == 200
     assert len(_vevents(response.data)) == 300
-    # event, published sessions, rooms, speakers
+    # event, agenda version, published sessions, rooms, speakers
     assert len(many) == len(few), many
-    assert len(many) == 4
+    assert len(many) == 5
+    # Calendar apps polling again: the feed of this agenda version is kept (event, version).
+    etag = response.headers["ETag"]
+    with count_queries() as again:
+        repeat = client.get(f"/events/{big}/calendar.ics", headers={"If-None-Match": etag})
+    assert repeat.status_code == 304
+    assert len(again) == 2
 
 
 def test_personal_feed_in_a_fixed_number_of_queries(app, client, count_queries):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from app.extensions import db
 from app.feeds import services
@@ -40,7 +40,9 @@ def test_etag_follows_the_published_data_only(app):
     db.session.flush()
     assert services.event_feed(event.slug, BASE).etag == feed.etag
 
+    # Publishing stores the new copy and stamps it, as publish_agenda does.
     talk.published = {**talk.published, "title": "Published edit"}
+    talk.published_at = talk.published_at + timedelta(seconds=1)
     db.session.flush()
     changed = services.event_feed(event.slug, BASE)
     assert changed.etag != feed.etag

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
 from app.benchmark.services import latest_submitted, recommendations
+from app.events.agenda_services import agenda_version, public_agenda
 from app.events.services import public_event_or_none, upcoming_events
 from app.registration.services import live_registration
 
@@ -47,4 +48,11 @@ def event_detail(slug: str):
     mine = None
     if current_user.is_authenticated:
         mine = live_registration(current_user.id, event.id)
-    return render_template("events/event.html", event=event, ticket_types=ticket_types, mine=mine)
+    # The speakers of its published agenda, from the parts the agenda page keeps per version.
+    speakers = []
+    if event.agenda_published_at is not None:
+        view = public_agenda(event, version=agenda_version(event))
+        speakers = sorted(view.speakers.values(), key=lambda sp: sp.name.split()[-1:])
+    return render_template(
+        "events/event.html", event=event, ticket_types=ticket_types, mine=mine, speakers=speakers
+    )

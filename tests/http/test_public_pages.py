@@ -81,3 +81,24 @@ def test_a_registered_delegate_sees_their_place_not_a_register_button(client, lo
     assert "You are registered: Delegate, confirmed." in html
     assert f"/me/tickets#registration-{registration.id}" in html
     assert register_link not in html
+
+
+def test_the_event_page_lists_its_published_agendas_speakers(client):
+    from app.timeutil import utcnow
+    from tests.factories import make_session, make_speaker
+
+    event = make_event(title="Makers Forum")
+    ann = make_speaker("Ann Zephyr", organisation="Anglia Widgets Ltd")
+    bob = make_speaker("Bob Able")
+    make_speaker("Nobody Scheduled")
+    make_session(event, speakers=[ann, bob])
+    make_session(event, speakers=[make_speaker("Draft Only")], publish=False)
+    db.session.commit()
+    assert "speakers-heading" not in client.get(f"/events/{event.slug}").text  # not published
+    event.agenda_published_at = utcnow()
+    db.session.commit()
+    html = client.get(f"/events/{event.slug}").text
+    section = html.split('id="speakers-heading"', 1)[1]
+    assert section.index("Bob Able") < section.index("Ann Zephyr")  # by surname
+    assert "Anglia Widgets Ltd" in section
+    assert "Nobody Scheduled" not in html and "Draft Only" not in html

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from app.auth.services import AccountError, find_or_create_organisation
 from app.events.models import AgendaSession, Event
 from app.events.services import public_event_or_none
-from app.extensions import db
+from app.extensions import db, limiter
 from app.registration import services
 from app.registration.colleagues import register_colleague, transfer_registration
 from app.registration.emails import event_calendar
@@ -284,8 +284,10 @@ def cancel(registration_id: int):
     return redirect(url_for("registration.my_tickets"), code=303)
 
 
+# Both can create accounts and email new addresses: limited, so they cannot be used to spam.
 @bp.route("/events/<slug>/register/colleague", methods=["GET", "POST"])
 @login_required
+@limiter.limit("20 per hour", methods=["POST"])
 def register_colleague_page(slug: str):
     """Book a place for a colleague from the same business, in their name."""
     event = _public_event(slug)
@@ -356,6 +358,7 @@ def invoice(registration_id: int):
 
 @bp.route("/me/registrations/<int:registration_id>/transfer", methods=["GET", "POST"])
 @login_required
+@limiter.limit("20 per hour", methods=["POST"])
 def transfer(registration_id: int):
     """Send a colleague instead: the place, its payment and bookings pass to them whole."""
     registration = _own_registration(registration_id)

@@ -1,5 +1,6 @@
 """Booking a place for a colleague: their registration, their ticket, under the same rules."""
 
+import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import User
@@ -106,3 +107,16 @@ def test_signing_in_is_needed(client):
     db.session.commit()
     response = client.get(_url(event))
     assert response.status_code == 302 and "/auth/login" in response.location
+
+
+@pytest.mark.config(RATELIMIT_ENABLED=True)
+def test_booking_for_colleagues_is_rate_limited(client, login):
+    """It can create accounts and email new addresses: it must not become a way to spam."""
+    login(make_delegate())
+    event = make_event()
+    db.session.commit()
+    statuses = [
+        client.post(_url(event), data={"email": f"x{n}@example.com", "ticket_type": 0}).status_code
+        for n in range(21)
+    ]
+    assert statuses[:20] == [422] * 20 and statuses[20] == 429

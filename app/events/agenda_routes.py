@@ -291,47 +291,46 @@ def _iso(value, tz: str) -> str:
     return to_local(value, tz).isoformat()
 
 
+def _export(event: Event, kind: str, mimetype: str, build, **headers):
+    """An export of the published agenda for screens and apps: built once per agenda version
+    (kept per process), ETag and 304, readable from any origin."""
+    etag = _etag(event, kind)
+    response = _not_modified(etag)
+    if response is None:
+        cache = _bounded(f"agenda_{kind}", 32)
+        body = cache.get(etag)
+        if body is None:
+            body = cache[etag] = build()
+        response = current_app.response_class(body, mimetype=mimetype)
+        response.set_etag(etag)
+        response.headers["Cache-Control"] = "public, no-cache"
+        response.headers.update(headers)
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
 @bp.get("/events/<slug>/agenda.json")
 def agenda_json(slug: str):
     """The published agenda for screens and apps; schema in docs/agenda-json.md."""
     event = _public_event(slug)
-    etag = _etag(event, "json")
-    cached = _not_modified(etag)
-    if cached is not None:
-        cached.headers["Access-Control-Allow-Origin"] = "*"
-        return cached
-    cache = _bounded("agenda_json", 32)
-    body = cache.get(etag)
-    if body is None:
-        body = cache[etag] = json.dumps(_agenda_document(event), ensure_ascii=False).encode()
-    response = current_app.response_class(body, mimetype="application/json")
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "public, no-cache"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _export(
+        event, "json", "application/json",
+        lambda: json.dumps(_agenda_document(event), ensure_ascii=False).encode(),
+    )  # fmt: skip
 
 
 @bp.get("/events/<slug>/schedule.xml")
 def schedule_xml(slug: str):
     """The published agenda for conference schedule apps (frab schedule.xml)."""
     event = _public_event(slug)
-    etag = _etag(event, "schedule.xml")
-    cached = _not_modified(etag)
-    if cached is not None:
-        return cached
-    cache = _bounded("agenda_schedule_xml", 32)
-    body = cache.get(etag)
-    if body is None:
-        agenda_url = current_app.config["BASE_URL"] + url_for("agenda.agenda", slug=event.slug)
-        body = cache[etag] = build_schedule_xml(
+    agenda_url = current_app.config["BASE_URL"] + url_for("agenda.agenda", slug=event.slug)
+    return _export(
+        event, "schedule.xml", "application/xml",
+        lambda: build_schedule_xml(
             event, public_agenda(event), latest_version_number(event), agenda_url
-        )
-    response = current_app.response_class(body, mimetype="application/xml")
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "public, no-cache"
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Content-Disposition"] = f'inline; filename="{event.slug}-schedule.xml"'
-    return response
+        ),
+        **{"Content-Disposition": f'inline; filename="{event.slug}-schedule.xml"'},
+    )  # fmt: skip
 
 
 def _agenda_document(event: Event) -> dict:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 from flask import current_app, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
@@ -40,6 +41,14 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def create_invited_user(
+    email: str, name: str, role: str = Role.DELEGATE, organisation: Organisation | None = None
+) -> User:
+    """An account made for someone else (a colleague, a guest, a door volunteer): its owner
+    chooses a password through the reset page; the random one set here is never told."""
+    return create_user(email, name, secrets.token_urlsafe(32), role, organisation)
 
 
 def normalise_company_number(number: str | None) -> str | None:

@@ -726,6 +726,22 @@ def recommendations(
     return _recommend(response, peer_group_for(response), now)
 
 
+def weak_pillars_by_event(
+    organisation_id: int | None, now: datetime | None = None
+) -> dict[str, list[str]] | None:
+    """Event slug -> titles of the organisation's weakest pillars that the event (or a session
+    in it) addresses, from recommendations(); None when it has no submitted benchmark."""
+    if latest_submitted(organisation_id) is None:
+        return None
+    result: dict[str, list[str]] = {}
+    for rec in recommendations(organisation_id, now):
+        for item in rec.items:
+            titles = result.setdefault(item.event_slug, [])
+            if rec.title not in titles:
+                titles.append(rec.title)
+    return result
+
+
 # --- the organiser's view ------------------------------------------------------------------
 
 

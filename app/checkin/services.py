@@ -8,7 +8,6 @@ devices scanning the same ticket at the same moment admit it once on any databas
 from __future__ import annotations
 
 import re
-import secrets
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -21,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app import mail
 from app.auth.models import Organisation, Role, User
-from app.auth.services import create_user
+from app.auth.services import create_invited_user
 from app.checkin.models import CheckIn, EventStaff, ScanLog
 from app.events.models import AgendaSession, Event, SessionStatus, TicketType
 from app.extensions import db
@@ -499,7 +498,7 @@ def assign_door_staff(event: Event, actor: User, email: str, name: str | None = 
     if user is None:
         if not name:
             raise CheckinError("No account with that email: give their name to create one.")
-        user = create_user(email, name, secrets.token_urlsafe(32), role=Role.DOOR_STAFF)
+        user = create_invited_user(email, name, role=Role.DOOR_STAFF)
         db.session.add(EventStaff(event_id=event.id, user_id=user.id))
         db.session.flush()
         _invite_door_staff(event, user)

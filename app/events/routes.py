@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
-from app.benchmark.services import latest_submitted, recommendations
+from app.benchmark.services import weak_pillars_by_event
 from app.events.agenda_services import agenda_version, public_agenda
 from app.events.services import public_event_or_none, upcoming_events
 from app.registration.services import live_registration
@@ -13,30 +13,17 @@ bp = Blueprint("events", __name__)
 
 @bp.get("/")
 def home():
-    has_benchmark, recommended = _recommended_for_business()
+    by_event = None
+    if current_user.is_authenticated:
+        by_event = weak_pillars_by_event(current_user.organisation_id)
+    recommended = by_event or {}
     return render_template(
         "events/home.html",
         groups=upcoming_events(),
-        has_benchmark=has_benchmark,
+        has_benchmark=by_event is not None,
         recommended=recommended,
         weakest=sorted({title for titles in recommended.values() for title in titles}),
     )
-
-
-def _recommended_for_business() -> tuple[bool, dict[str, list[str]]]:
-    """Whether the signed-in delegate's business has a benchmark, and event slug -> the
-    titles of its weakest pillars that the event (or a session in it) addresses."""
-    if not current_user.is_authenticated or current_user.organisation_id is None:
-        return False, {}
-    if latest_submitted(current_user.organisation_id) is None:
-        return False, {}
-    result: dict[str, list[str]] = {}
-    for rec in recommendations(current_user.organisation_id):
-        for item in rec.items:
-            titles = result.setdefault(item.event_slug, [])
-            if rec.title not in titles:
-                titles.append(rec.title)
-    return True, result
 
 
 @bp.get("/events/<slug>")

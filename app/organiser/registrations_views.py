@@ -2,20 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
-
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import contains_eager, selectinload
 
 from app.auth.models import Organisation, User
-from app.auth.services import (
-    AccountError,
-    create_user,
-    find_or_create_organisation,
-    find_user_by_email,
-)
+from app.auth.services import AccountError
 from app.converters import id_arg
 from app.csvexport import csv_response
 from app.events.models import Event, TicketType
@@ -23,6 +16,7 @@ from app.extensions import db
 from app.organiser import bp
 from app.organiser.forms import AddDelegateForm
 from app.registration import emails, services
+from app.registration.colleagues import register_on_behalf
 from app.registration.forms import ActionForm
 from app.registration.models import (
     EmailLog,
@@ -158,62 +152,34 @@ def add_delegate(event_id: int):
     ]
     status = 200
     if form.validate_on_submit():
-        user = find_user_by_email(form.email.data)
-        if user is None and not form.name.data:
-            form.name.errors.append("Give their name: this email address has no account yet.")
+        ticket_type = next(t for t in event.ticket_types if t.id == form.ticket_type.data)
+        try:
+            registration = register_on_behalf(
+                current_user._get_current_object(), event, ticket_type, form.email.data,
+                form.name.data, form.organisation.data, complimentary=form.complimentary.data,
+            )  # fmt: skip
+        except services.EventFullError as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
+            status = 409
+        except (services.RegistrationError, AccountError) as exc:
+            db.session.rollback()
+            flash(str(exc), "danger")
             status = 422
         else:
-            try:
-                registration = _issue(event, form, user)
-            except services.EventFullError as exc:
-                db.session.rollback()
-                flash(str(exc), "danger")
-                status = 409
-            except (services.RegistrationError, AccountError) as exc:
-                db.session.rollback()
-                flash(str(exc), "danger")
-                status = 422
-            else:
-                db.session.commit()
-                flash(
-                    f"{registration.user.name} is registered: "
-                    f"{services.status_label(registration.status).lower()}.",
-                    "success",
-                )
-                return redirect(
-                    url_for("organiser.registration_detail", registration_id=registration.id),
-                    code=303,
-                )
+            db.session.commit()
+            flash(
+                f"{registration.user.name} is registered: "
+                f"{services.status_label(registration.status).lower()}.",
+                "success",
+            )
+            return redirect(
+                url_for("organiser.registration_detail", registration_id=registration.id),
+                code=303,
+            )
     elif request.method == "POST":
         status = 422
     return render_template("organiser/add_delegate.html", event=event, form=form), status
-
-
-def _issue(event: Event, form: AddDelegateForm, user: User | None) -> Registration:
-    ticket_type = next(t for t in event.ticket_types if t.id == form.ticket_type.data)
-    invite = user is None
-    if invite:
-        organisation = (
-            find_or_create_organisation(form.organisation.data) if form.organisation.data else None
-        )
-        # They choose their own password through the reset page; this one is never told.
-        user = create_user(
-            form.email.data, form.name.data, secrets.token_urlsafe(32), organisation=organisation
-        )
-    registration = services.issue_registration(
-        current_user._get_current_object(),
-        event,
-        ticket_type,
-        user,
-        complimentary=form.complimentary.data,
-    )
-    if invite:
-        emails.send_registration_email(
-            registration,
-            "account_invitation",
-            extra={"set_password_url": emails.url("auth.request_reset")},
-        )
-    return registration
 
 
 @bp.get("/registrations/<int:registration_id>")

@@ -9,14 +9,17 @@ and an address without an account gets one, in that business, with an email on s
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import User
-from app.auth.services import create_user, find_user_by_email
+from app.auth.services import (
+    create_invited_user,
+    find_or_create_organisation,
+    find_user_by_email,
+)
 from app.extensions import db
 from app.registration import emails
 from app.registration.models import ENDED, Registration, RegistrationStatus, SessionBooking
@@ -24,6 +27,7 @@ from app.registration.services import (
     RegistrationError,
     _log,
     event_reminder_window,
+    issue_registration,
     live_registration,
     register_delegate,
     status_label,
@@ -55,10 +59,7 @@ def _colleague(delegate: User, email: str, name: str | None) -> tuple[User, bool
             raise RegistrationError(
                 "Give your colleague's name: this email address has no account yet."
             )
-        # They choose their own password through the reset page; this one is never told.
-        colleague = create_user(
-            email, name, secrets.token_urlsafe(32), organisation=delegate.organisation
-        )
+        colleague = create_invited_user(email, name, organisation=delegate.organisation)
         return colleague, True
     if colleague.id == delegate.id:
         raise RegistrationError("That is your own email address.")
@@ -101,6 +102,31 @@ def register_colleague(
     registration = register_delegate(
         colleague, event, ticket_type, now=now, join_waitlist=join_waitlist, actor=delegate
     )
+    if invited:
+        _invite(registration)
+    return registration
+
+
+def register_on_behalf(
+    actor: User,
+    event,
+    ticket_type,
+    email: str,
+    name: str | None = None,
+    organisation_name: str | None = None,
+    *,
+    complimentary: bool = False,
+) -> Registration:
+    """An organiser registers someone (see services.issue_registration); an address without
+    an account gets one, in the business named, with an email on signing in."""
+    user = find_user_by_email(email)
+    invited = user is None
+    if invited:
+        if not name:
+            raise RegistrationError("Give their name: this email address has no account yet.")
+        organisation = find_or_create_organisation(organisation_name) if organisation_name else None
+        user = create_invited_user(email, name, organisation=organisation)
+    registration = issue_registration(actor, event, ticket_type, user, complimentary=complimentary)
     if invited:
         _invite(registration)
     return registration

@@ -258,15 +258,9 @@ def register_delegate(
         registration.waitlisted_at = now
     else:
         registration.holds_seat = True
-    db.session.add(registration)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        # The same delegate registering twice at the same instant: the unique constraint on
-        # (event_id, active_user_id) lets one through. Roll back, seat counters included.
-        db.session.rollback()
-        raise RegistrationError(f"You are already registered for {event.title}.") from None
-    registration.event, registration.user, registration.ticket_type = event, user, ticket_type
+    _insert(
+        registration, event, user, ticket_type, f"You are already registered for {event.title}."
+    )
     actor = actor or user
     detail = f"ticket type {ticket_type.name}"
     if actor.id != user.id:
@@ -280,6 +274,21 @@ def register_delegate(
             registration, "waitlisted", extra={"position": waitlist_position(registration)}
         )
     return registration
+
+
+def _insert(
+    registration: Registration, event: Event, user: User, ticket_type: TicketType, taken: str
+) -> None:
+    """Add a new registration. Two for one delegate at the same instant: the unique constraint
+    on (event_id, active_user_id) lets one through; the other rolls back, seat counters
+    included, and gets RegistrationError(`taken`)."""
+    db.session.add(registration)
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        raise RegistrationError(taken) from None
+    registration.event, registration.user, registration.ticket_type = event, user, ticket_type
 
 
 def issue_registration(
@@ -324,13 +333,13 @@ def issue_registration(
         status=S.PENDING_PAYMENT,  # moved on below, as far as its gates allow
         holds_seat=True,
     )
-    db.session.add(registration)
-    try:
-        db.session.flush()
-    except IntegrityError:
-        db.session.rollback()
-        raise RegistrationError(f"{user.name} is already registered for {event.title}.") from None
-    registration.event, registration.user, registration.ticket_type = event, user, ticket_type
+    _insert(
+        registration,
+        event,
+        user,
+        ticket_type,
+        f"{user.name} is already registered for {event.title}.",
+    )
     note = f"added by an organiser, ticket type {ticket_type.name}"
     _log(registration, "registered", actor, note + (", complimentary" if complimentary else ""))
     if complimentary:

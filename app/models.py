@@ -16,10 +16,30 @@ from app.events.models import (
 )
 from app.feedback.models import Feedback, FeedbackInvitation
 from app.messages.models import Announcement
+from app.outcomes.models import (
+    ClaimEvidence,
+    Declaration,
+    EventNetwork,
+    FollowUp,
+    Indicator,
+    Network,
+    OutcomeAudit,
+    OutcomeClaim,
+    Programme,
+)
 from app.payments.models import Payment, StripeEvent
 from app.registration.models import EmailLog, Registration, RegistrationLog, SessionBooking
 
 __all__ = [
+    "Programme",
+    "OutcomeClaim",
+    "OutcomeAudit",
+    "Network",
+    "Indicator",
+    "FollowUp",
+    "EventNetwork",
+    "Declaration",
+    "ClaimEvidence",
     "AgendaSession",
     "AgendaVersion",
     "Announcement",

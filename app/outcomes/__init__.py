@@ -1,0 +1,1 @@
+"""Programme outcomes: support hours from check-ins, declarations, claims, funder returns."""

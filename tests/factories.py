@@ -137,3 +137,8 @@ def make_session(
 
 def organiser() -> User:
     return make_user(Role.ORGANISER)
+
+
+def login_id(user: User) -> str:
+    """What Flask-Login keeps in the session cookie for `user`, as if they had just signed in."""
+    return user.get_id()

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth import privacy
 from app.auth.email_change import (
+    check_email_change,
     confirm_email_change,
     request_email_change,
     send_email_changed_notice,
@@ -87,9 +88,16 @@ def change_email():
     return redirect(url_for("account.settings"), code=303)
 
 
-@bp.get("/email/<token>")
+@bp.route("/email/<token>", methods=["GET", "POST"])
 def confirm_email(token: str):
-    """Opened from the new address's inbox; works signed in or not."""
+    """Opened from the new address's inbox; works signed in or not. The link shows a button:
+    the change is a POST, so a mail scanner that follows links changes nothing."""
+    if request.method == "GET":
+        try:
+            user, new = check_email_change(token)
+        except AccountError as exc:
+            return render_template("auth/link_invalid.html", message=str(exc)), 400
+        return render_template("auth/confirm_email_change.html", user=user, new=new)
     try:
         user, old = confirm_email_change(token)
     except AccountError as exc:

@@ -8,7 +8,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from app import mail
 from app.auth.models import User
-from app.auth.services import AccountError, find_user_by_email
+from app.auth.services import AccountError, find_user_by_email, send_someone_tried
 from app.extensions import db
 
 MAX_AGE = 24 * 3600  # seconds
@@ -18,6 +18,13 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="email-change")
 
 
+def make_email_change_token(user: User, new: str) -> str:
+    # Tied to the current address and password: the link dies if either changes first.
+    return _serializer().dumps(
+        {"uid": user.id, "new": new, "old": user.email, "ph": user.password_fingerprint}
+    )
+
+
 def request_email_change(user: User, new_email: str, password: str) -> str:
     """Email a confirmation link to the new address; returns it. Changes nothing yet."""
     if not user.check_password(password):
@@ -25,12 +32,13 @@ def request_email_change(user: User, new_email: str, password: str) -> str:
     new = User.normalise_email(new_email)
     if new == user.email:
         raise AccountError("That is already your email address.")
-    if find_user_by_email(new) is not None:
-        raise AccountError("An account with that email address already exists.")
-    # Tied to the current address and password: the link dies if either changes first.
-    token = _serializer().dumps(
-        {"uid": user.id, "new": new, "old": user.email, "ph": user.password_fingerprint}
-    )
+    existing = find_user_by_email(new)
+    if existing is not None:
+        # Answer as if all is well, so the form cannot be used to find out who has an
+        # account; the address's owner is told someone tried.
+        send_someone_tried(existing, "change the email address of another account to yours")
+        return new
+    token = make_email_change_token(user, new)
     ctx = {
         "user": user,
         "new": new,
@@ -48,8 +56,8 @@ def request_email_change(user: User, new_email: str, password: str) -> str:
     return new
 
 
-def confirm_email_change(token: str) -> tuple[User, str]:
-    """Apply the change a link asks for; returns the user and their old address."""
+def check_email_change(token: str) -> tuple[User, str]:
+    """The user a link is for and the new address, if the link can still be used."""
     try:
         data = _serializer().loads(token, max_age=MAX_AGE)
     except SignatureExpired as exc:
@@ -66,8 +74,14 @@ def confirm_email_change(token: str) -> tuple[User, str]:
         raise AccountError("That link has been used or is out of date. Ask for a new one.")
     if find_user_by_email(data["new"]) is not None:
         raise AccountError("An account with that email address already exists.")
+    return user, data["new"]
+
+
+def confirm_email_change(token: str) -> tuple[User, str]:
+    """Apply the change a link asks for; returns the user and their old address."""
+    user, new = check_email_change(token)
     old = user.email
-    user.email = data["new"]
+    user.email = new
     db.session.flush()
     return user, old
 

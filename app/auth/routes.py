@@ -7,6 +7,7 @@ from app.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignU
 from app.auth.models import User
 from app.auth.services import (
     AccountError,
+    authenticate,
     create_user,
     find_or_create_organisation,
     find_user_by_email,
@@ -73,8 +74,8 @@ def login():
         return redirect(_safe_next(url_for("events.home")))
     form = LoginForm()
     if form.validate_on_submit():
-        user = find_user_by_email(form.email.data)
-        if user is None or not user.is_active or not user.check_password(form.password.data):
+        user = authenticate(form.email.data, form.password.data)
+        if user is None:
             flash("Email or password is not right.", "danger")
             return render_template("auth/login.html", form=form), 401
         login_user(user, remember=form.remember.data)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 
 from flask import current_app, render_template, url_for
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from app import mail
 from app.auth.models import Organisation, Role, User
@@ -16,6 +18,24 @@ from app.extensions import db
 
 class AccountError(ValueError):
     """A request about an account that cannot be carried out; the message is for the user."""
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active account with this address and password, or None. An unknown address costs
+    the same password-hash work as a known one, so timing does not tell who has an account."""
+    user = find_user_by_email(email)
+    if user is None:
+        check_password_hash(_dummy_hash(), password)
+        return None
+    if not user.check_password(password) or not user.is_active:
+        return None
+    return user
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    # The same scheme and cost as real accounts (User.set_password).
+    return generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -123,5 +143,23 @@ def send_password_reset(user: User) -> None:
             "Reset your Productivity Journey password",
             render_template("auth/email/reset.txt", **ctx),
             render_template("auth/email/reset.html", **ctx),
+        )
+    )
+
+
+def send_someone_tried(user: User, attempt: str) -> None:
+    """Tell an account's owner that someone used their address in a form (sign-up, email
+    change): the form itself answered as it would for any address."""
+    ctx = {
+        "user": user,
+        "attempt": attempt,
+        "reset": current_app.config["BASE_URL"] + url_for("auth.request_reset"),
+    }
+    mail.send(
+        mail.build_message(
+            user.email,
+            "Someone used your address on Productivity Journey",
+            render_template("auth/email/someone_tried.txt", **ctx),
+            render_template("auth/email/someone_tried.html", **ctx),
         )
     )

@@ -37,7 +37,7 @@ def _own_registration(registration_id: int) -> Registration:
     return registration
 
 
-@bp.route("/checkout/<int:registration_id>", methods=["GET", "POST"])
+@bp.post("/checkout/<int:registration_id>")
 @login_required
 def checkout(registration_id: int):
     """Send the delegate to Stripe's payment page (the open one, or a new attempt)."""

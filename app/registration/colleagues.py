@@ -64,9 +64,10 @@ def _colleague(delegate: User, email: str, name: str | None) -> tuple[User, bool
     if colleague.id == delegate.id:
         raise RegistrationError("That is your own email address.")
     if colleague.organisation_id != delegate.organisation_id:
+        # Never the owner's name: the form must not tell who holds an address.
         raise RegistrationError(
-            f"{colleague.name} is not from {delegate.organisation.name}. Only a colleague "
-            "qualifies; the organisers can help otherwise."
+            f"That address does not belong to a colleague at {delegate.organisation.name}. Only a "
+            "colleague qualifies; the organisers can help otherwise."
         )
     return colleague, False
 

@@ -18,6 +18,7 @@ from app.extensions import db
 from app.payments.models import Payment, StripeEvent
 from app.registration.models import EmailLog, Registration, RegistrationLog
 from app.timeutil import utcnow
+from tests.conftest import csrf_token_from
 from tests.factories import make_organisation, make_user
 from tests.factories_payments import PRICE, make_paid_event, make_pending_registration
 from tests.fakes.stripe_api import WEBHOOK_SECRET, event_body, running_fake, sign
@@ -71,7 +72,8 @@ def pending(app):
 
 def start_checkout(client, login, registration):
     login(registration.user)
-    response = client.get(f"/payments/checkout/{registration.id}")
+    token = csrf_token_from(client.get("/me/tickets").get_data(as_text=True))
+    response = client.post(f"/payments/checkout/{registration.id}", data={"csrf_token": token})
     assert response.status_code == 303, response.get_data(as_text=True)
     payment = db.session.execute(
         select(Payment).where(Payment.registration_id == registration.id)
@@ -120,7 +122,7 @@ def test_checkout_creates_session_for_ticket_price_and_holds_seat(
 
 def test_checkout_again_reuses_the_open_session(client, login, pending, stripe_api):
     _, payment = start_checkout(client, login, pending)
-    again = client.get(f"/payments/checkout/{pending.id}")
+    again = client.post(f"/payments/checkout/{pending.id}")
     assert again.status_code == 303
     assert again.headers["Location"] == payment.checkout_url
     assert len(stripe_api.calls("POST", "/v1/checkout/sessions")) == 1
@@ -130,7 +132,7 @@ def test_checkout_again_reuses_the_open_session(client, login, pending, stripe_a
 def test_checkout_of_someone_elses_registration_is_404(client, login, pending, stripe_api):
     login(make_user())
     db.session.commit()
-    response = client.get(f"/payments/checkout/{pending.id}")
+    response = client.post(f"/payments/checkout/{pending.id}")
     assert response.status_code == 404
     assert stripe_api.requests == []
     assert count(Payment) == 0
@@ -139,7 +141,7 @@ def test_checkout_of_someone_elses_registration_is_404(client, login, pending, s
 def test_checkout_when_stripe_is_down_writes_nothing(client, login, pending, stripe_api):
     stripe_api.fail_with = 500
     login(pending.user)
-    response = client.get(f"/payments/checkout/{pending.id}", follow_redirects=True)
+    response = client.post(f"/payments/checkout/{pending.id}", follow_redirects=True)
     assert response.status_code == 200
     assert "Payment needed" in response.get_data(as_text=True)
     assert count(Payment) == 0
@@ -151,7 +153,7 @@ def test_checkout_for_confirmed_registration_is_refused(client, login, stripe_ap
     db.session.commit()
     assert registration.status == "confirmed"
     login(registration.user)
-    response = client.get(f"/payments/checkout/{registration.id}", follow_redirects=True)
+    response = client.post(f"/payments/checkout/{registration.id}", follow_redirects=True)
     assert "not waiting for a payment" in response.get_data(as_text=True)
     assert stripe_api.requests == []
 

@@ -18,7 +18,7 @@ def test_checkout_says_pay_by_invoice_and_creates_nothing(app, client, login):
     db.session.commit()
     login(registration.user)
 
-    response = client.get(f"/payments/checkout/{registration.id}", follow_redirects=True)
+    response = client.post(f"/payments/checkout/{registration.id}", follow_redirects=True)
 
     html = response.get_data(as_text=True)
     assert response.status_code == 200

@@ -1,0 +1,26 @@
+"""No account oracles: forms answer alike whether or not an address has an account."""
+
+import statistics
+import time
+
+from app.extensions import db
+from tests.factories import make_user
+
+
+def test_login_costs_the_same_for_known_and_unknown_addresses(client):
+    make_user(email="dana@example.com")
+    db.session.commit()
+
+    def median_seconds(email: str) -> float:
+        times = []
+        for _ in range(20):
+            start = time.perf_counter()
+            response = client.post("/auth/login", data={"email": email, "password": "wrong-one"})
+            times.append(time.perf_counter() - start)
+            assert response.status_code == 401
+        return statistics.median(times)
+
+    known, unknown = median_seconds("dana@example.com"), median_seconds("nobody@example.com")
+    assert abs(known - unknown) <= 0.25 * max(known, unknown), (known, unknown)
+    # The work is the real scrypt hash, not nothing for both.
+    assert unknown > 0.005

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
 
 from app.auth.roles import login_required_json, role_required
+from app.checkin.door_list import door_list
 from app.checkin.services import (
     MAX_CODE_LENGTH,
     CheckinError,
@@ -35,6 +37,10 @@ def _per_user() -> str:
 
 def _scan_limit() -> str:
     return current_app.config.get("CHECKIN_SCAN_RATE_LIMIT", "600 per minute")
+
+
+def _door_list_limit() -> str:
+    return current_app.config.get("CHECKIN_DOOR_LIST_RATE_LIMIT", "60 per minute")
 
 
 def _search_limit() -> str:
@@ -174,3 +180,22 @@ def undo_api(slug: str):
         abort(409, str(exc))
     db.session.commit()
     return jsonify(result="undone", checkin_id=checkin.id, message="Admission undone.")
+
+
+@bp.get("/api/checkin/<slug>/door-list")
+@limiter.limit(_door_list_limit, key_func=_per_user)
+def door_list_api(slug: str):
+    """The event's door list for judging scans offline; `?since=<version>` for what changed."""
+    login_required_json()
+    event = _staff_event(slug)
+    since = request.args.get("since")
+    if since is not None:
+        if not since.isdigit() or len(since) > 15:
+            abort(400, "since must be a version from an earlier door list.")
+        since = int(since)
+    body = door_list(event, since)
+    # A scanner opened from its offline copy holds an old page: this keeps its token current.
+    body["csrf_token"] = generate_csrf()
+    response = jsonify(body)
+    response.headers["Cache-Control"] = "no-store"
+    return response

@@ -1,4 +1,7 @@
-"""The door: who may scan where, redeeming a ticket, undo, name search, counts and reports.
+"""The door: who may scan where, redeeming a ticket, undo, name search.
+
+Assigning door staff is in `staff.py`, counts and reports in `reports.py`, the offline door
+list in `door_list.py` and offline scans arriving later in `sync.py`.
 
 Redeeming is one indexed lookup and one conditional write: the admission is an
 `INSERT … ON CONFLICT DO NOTHING` against the unique (registration, point) pair, so two
@@ -8,23 +11,26 @@ devices scanning the same ticket at the same moment admit it once on any databas
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 
-from flask import render_template
 from sqlalchemy import and_, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 
-from app import mail
-from app.auth.models import Organisation, Role, User
-from app.auth.services import create_invited_user
+from app.auth.models import Organisation, User
+from app.checkin.errors import (  # noqa: F401  (re-exported for the views)
+    CheckinError,
+    CheckinForbidden,
+    CheckinInputError,
+    CheckinNotFound,
+    NonceReplay,
+)
 from app.checkin.models import CheckIn, EventStaff, ScanLog
-from app.events.models import AgendaSession, Event, SessionStatus, TicketType
+from app.events.models import AgendaSession, Event, EventStatus, SessionKind, TicketType
+from app.events.published import PublishedSession, published_sessions
 from app.extensions import db
-from app.registration.emails import queue, url
 from app.registration.models import Registration, SessionBooking
 from app.timeutil import to_local, utcnow
 
@@ -66,6 +72,11 @@ RESULTS: dict[str, tuple[str, str, str]] = {
         "Refused: not a valid ticket",
         "Ask for their ticket email or search by name.",
     ),
+    "event_cancelled": (
+        "red",
+        "Refused: event cancelled",
+        "This event has been cancelled: nobody is admitted. Call an organiser.",
+    ),
 }
 
 _STATUS_RESULT = {
@@ -75,30 +86,6 @@ _STATUS_RESULT = {
     "cancelled": "cancelled",
     "refunded": "cancelled",
 }
-
-
-class CheckinError(ValueError):
-    """A request the door cannot act on; the message is for the user."""
-
-
-class CheckinInputError(CheckinError):
-    """Malformed input (HTTP 400)."""
-
-
-class CheckinForbidden(CheckinError):
-    """The actor is not staff of this event (HTTP 403)."""
-
-
-class CheckinNotFound(CheckinError):
-    """No such event (HTTP 404)."""
-
-
-class NonceReplay(Exception):  # noqa: N818  (a signal, not a failure)
-    """The staff member already used this nonce: the caller rolls back and answers `response`."""
-
-    def __init__(self, response: dict) -> None:
-        super().__init__("nonce already used")
-        self.response = response
 
 
 @dataclass
@@ -153,20 +140,17 @@ def event_for_staff(slug: str, actor: User) -> Event:
     return event
 
 
-def checkin_points(event: Event) -> list[AgendaSession]:
-    """Sessions that can be a check-in point (every scheduled session, in time order)."""
-    return list(
-        db.session.execute(
-            select(AgendaSession)
-            .where(
-                AgendaSession.event_id == event.id, AgendaSession.status != SessionStatus.CANCELLED
-            )
-            .order_by(AgendaSession.starts_at, AgendaSession.id)
-        ).scalars()
-    )
+def checkin_points(event: Event) -> list[PublishedSession]:
+    """Sessions that can be a check-in point: the published agenda's sessions, in time order,
+    without cancelled ones and breaks (nobody scans people into lunch). One query."""
+    return [
+        s
+        for s in published_sessions(event.id)
+        if not s.is_cancelled and s.kind != SessionKind.BREAK
+    ]
 
 
-def _point_key(session_id: int | None) -> str:
+def point_key_of(session_id: int | None) -> str:
     return DOOR if session_id is None else f"s{session_id}"
 
 
@@ -235,7 +219,7 @@ def redeem_ticket(
         raise CheckinInputError("Send either a ticket code or a registration.")
     now = now or utcnow()
     session = _session_of(event, session_id)
-    point_key = _point_key(session_id)
+    point_key = point_key_of(session_id)
     point_label = session.title if session else DOOR_LABEL
 
     booked = (
@@ -280,7 +264,13 @@ def redeem_ticket(
         ).first()
 
     reg_id = None
-    if row is None:
+    if event.status == EventStatus.CANCELLED:
+        # Every scan is refused; name the holder only when the ticket is for this event.
+        ours = row is not None and row[1] == event.id
+        reg_id = row[0] if ours else None
+        details = {"name": row[3], "organisation": row[4], "ticket_type": row[5]} if ours else {}
+        outcome = ScanResult("event_cancelled", **details)
+    elif row is None:
         outcome = ScanResult("unknown_code")  # reveals nothing about any registration
     else:
         reg_id, reg_event_id, status, name, org_name, ticket_name, event_title = row[:7]
@@ -441,7 +431,7 @@ def search_attendees(
         raise CheckinInputError("That search is too long.")
     _session_of(event, session_id)
     pattern = _like(term)
-    point_key = _point_key(session_id)
+    point_key = point_key_of(session_id)
     rows = db.session.execute(
         select(
             Registration.id,
@@ -482,280 +472,3 @@ def search_attendees(
         )
         for r in rows
     ]
-
-
-# ---------------------------------------------------------------- door staff
-
-
-def assign_door_staff(event: Event, actor: User, email: str, name: str | None = None) -> User:
-    """Let an account scan at `event`; a new address with a name gets a door-staff account
-    and an email on choosing a password and opening the scanner (sent after COMMIT)."""
-    if not actor.is_organiser:
-        raise CheckinForbidden("Only organisers assign door staff.")
-    user = db.session.execute(
-        select(User).where(User.email == User.normalise_email(email or ""))
-    ).scalar_one_or_none()
-    if user is None:
-        if not name:
-            raise CheckinError("No account with that email: give their name to create one.")
-        user = create_invited_user(email, name, role=Role.DOOR_STAFF)
-        db.session.add(EventStaff(event_id=event.id, user_id=user.id))
-        db.session.flush()
-        _invite_door_staff(event, user)
-        return user
-    if not user.has_role("door_staff", "organiser"):
-        raise CheckinError(f"{user.name} is not a door staff account.")
-    if db.session.get(EventStaff, (event.id, user.id)) is not None:
-        raise CheckinError(f"{user.name} is already door staff for this event.")
-    db.session.add(EventStaff(event_id=event.id, user_id=user.id))
-    db.session.flush()
-    return user
-
-
-def _invite_door_staff(event: Event, user: User) -> None:
-    ctx = {
-        "user": user,
-        "event": event,
-        "set_password_url": url("auth.request_reset"),
-        "scanner_url": url("checkin.scanner", slug=event.slug),
-    }
-    queue(
-        mail.build_message(
-            user.email,
-            f"You are door staff for {event.title}",
-            render_template("checkin/email/door_staff_invitation.txt", **ctx),
-            render_template("checkin/email/door_staff_invitation.html", **ctx),
-        )
-    )
-
-
-def unassign_door_staff(event: Event, actor: User, user_id: int) -> User:
-    if not actor.is_organiser:
-        raise CheckinForbidden("Only organisers assign door staff.")
-    link = db.session.get(EventStaff, (event.id, user_id))
-    if link is None:
-        raise CheckinError("That person is not door staff for this event.")
-    user = link.user
-    db.session.delete(link)
-    db.session.flush()
-    return user
-
-
-def door_staff_of(event: Event) -> list[User]:
-    return list(
-        db.session.execute(
-            select(User)
-            .join(EventStaff, EventStaff.user_id == User.id)
-            .where(EventStaff.event_id == event.id)
-            .order_by(User.name)
-        ).scalars()
-    )
-
-
-def assignable_staff(event: Event) -> list[User]:
-    """Door staff accounts not yet assigned to the event."""
-    assigned = select(EventStaff.user_id).where(EventStaff.event_id == event.id)
-    return list(
-        db.session.execute(
-            select(User)
-            .where(User.role == "door_staff", User.active.is_(True), User.id.not_in(assigned))
-            .order_by(User.name)
-        ).scalars()
-    )
-
-
-# ---------------------------------------------------------------- live counts
-
-
-@dataclass
-class PointCount:
-    session_id: int | None
-    title: str
-    starts_local: str
-    checked_in: int
-    expected: int
-    bookable: bool = False
-
-
-@dataclass
-class LiveCounts:
-    checked_in: int
-    expected: int
-    needs_attention: int
-    points: list[PointCount] = field(default_factory=list)
-    arrivals: list[tuple[str, int]] = field(default_factory=list)  # (local "HH:MM", count)
-    recent: list[dict] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return asdict(self)
-
-
-def _bucket(value: datetime, tz: str, minutes: int) -> datetime:
-    local = to_local(value, tz).replace(tzinfo=None, second=0, microsecond=0)
-    return local.replace(minute=local.minute - local.minute % minutes)
-
-
-def live_counts(event: Event, bucket_minutes: int = 15) -> LiveCounts:
-    """Checked in / expected at the door and each session, arrivals over time, latest
-    admissions. A fixed number of queries whatever the size of the event."""
-    status_counts = dict(
-        db.session.execute(
-            select(Registration.status, func.count())
-            .where(Registration.event_id == event.id)
-            .group_by(Registration.status)
-        ).all()
-    )
-    confirmed = status_counts.get("confirmed", 0)
-    attention = status_counts.get("pending_benchmark", 0) + status_counts.get("pending_payment", 0)
-    by_point = dict(
-        db.session.execute(
-            select(CheckIn.point_key, func.count())
-            .where(CheckIn.event_id == event.id, CheckIn.point_key.is_not(None))
-            .group_by(CheckIn.point_key)
-        ).all()
-    )
-    booked = dict(
-        db.session.execute(
-            select(SessionBooking.session_id, func.count())
-            .join(AgendaSession, AgendaSession.id == SessionBooking.session_id)
-            .where(AgendaSession.event_id == event.id, SessionBooking.status == "booked")
-            .group_by(SessionBooking.session_id)
-        ).all()
-    )
-    points = [PointCount(None, DOOR_LABEL, "", by_point.get(DOOR, 0), confirmed)]
-    for s in checkin_points(event):
-        points.append(
-            PointCount(
-                s.id,
-                s.title,
-                to_local(s.starts_at, event.timezone).strftime("%a %H:%M"),
-                by_point.get(_point_key(s.id), 0),
-                booked.get(s.id, 0) if s.is_bookable else confirmed,
-                s.is_bookable,
-            )
-        )
-    times = db.session.execute(
-        select(CheckIn.checked_in_at)
-        .where(CheckIn.event_id == event.id, CheckIn.point_key == DOOR)
-        .order_by(CheckIn.checked_in_at)
-    ).scalars()
-    buckets: dict[datetime, int] = defaultdict(int)
-    for t in times:
-        buckets[_bucket(t, event.timezone, bucket_minutes)] += 1
-    arrivals = []
-    if buckets:
-        step, cursor, last = timedelta(minutes=bucket_minutes), min(buckets), max(buckets)
-        while cursor <= last:  # fill the gaps so the chart's time axis is even
-            arrivals.append((cursor.strftime("%H:%M"), buckets.get(cursor, 0)))
-            cursor += step
-    recent_rows = db.session.execute(
-        select(CheckIn.checked_in_at, User.name, AgendaSession.title)
-        .join(Registration, Registration.id == CheckIn.registration_id)
-        .join(User, User.id == Registration.user_id)
-        .outerjoin(AgendaSession, AgendaSession.id == CheckIn.session_id)
-        .where(CheckIn.event_id == event.id, CheckIn.point_key.is_not(None))
-        .order_by(CheckIn.checked_in_at.desc(), CheckIn.id.desc())
-        .limit(10)
-    ).all()
-    recent = [
-        {
-            "time": to_local(t, event.timezone).strftime("%H:%M"),
-            "name": name,
-            "point": title or DOOR_LABEL,
-        }
-        for t, name, title in recent_rows
-    ]
-    return LiveCounts(by_point.get(DOOR, 0), confirmed, attention, points, arrivals, recent)
-
-
-# ---------------------------------------------------------------- attendance report
-
-
-@dataclass
-class AttendanceRow:
-    registration_id: int
-    name: str
-    email: str
-    organisation: str | None
-    sector: str | None
-    size_band: str | None
-    ticket_type: str
-    status: str
-    admissions: list[dict] = field(default_factory=list)  # {id, point, at (naive UTC), by}
-
-    @property
-    def attended(self) -> bool:
-        return bool(self.admissions)
-
-
-def attendance(event: Event) -> list[AttendanceRow]:
-    """Everyone registered (live or with an admission), with where and when they were
-    admitted. Two queries."""
-    regs = db.session.execute(
-        select(
-            Registration.id,
-            User.name,
-            User.email,
-            Organisation.name,
-            Organisation.sector,
-            Organisation.size_band,
-            TicketType.name,
-            Registration.status,
-        )
-        .join(User, User.id == Registration.user_id)
-        .outerjoin(Organisation, Organisation.id == User.organisation_id)
-        .join(TicketType, TicketType.id == Registration.ticket_type_id)
-        .where(Registration.event_id == event.id)
-        .order_by(User.name, Registration.id)
-    ).all()
-    staff = db.aliased(User)
-    admissions: dict[int, list[dict]] = defaultdict(list)
-    for checkin_id, reg_id, at, title, by in db.session.execute(
-        select(
-            CheckIn.id,
-            CheckIn.registration_id,
-            CheckIn.checked_in_at,
-            AgendaSession.title,
-            staff.name,
-        )
-        .outerjoin(AgendaSession, AgendaSession.id == CheckIn.session_id)
-        .outerjoin(staff, staff.id == CheckIn.staff_id)
-        .where(CheckIn.event_id == event.id, CheckIn.point_key.is_not(None))
-        .order_by(CheckIn.checked_in_at, CheckIn.id)
-    ):
-        admissions[reg_id].append(
-            {"id": checkin_id, "point": title or DOOR_LABEL, "at": at, "by": by or ""}
-        )
-    return [
-        AttendanceRow(*r, admissions=admissions.get(r[0], []))
-        for r in regs
-        if r[7] not in ("cancelled", "refunded", "waitlisted") or r[0] in admissions
-    ]
-
-
-CSV_HEADER = [
-    "Name",
-    "Email",
-    "Organisation",
-    "Sector (SIC division)",
-    "Size band",
-    "Ticket type",
-    "Registration status",
-    "Attended",
-    "Check-in point",
-    "Checked in at",
-    "Checked in by",
-]
-
-
-def attendance_csv_rows(event: Event, rows: list[AttendanceRow]) -> list[list[str]]:
-    """One line per admission; registrations without one get a single 'no' line."""
-    out = [CSV_HEADER]
-    for r in rows:
-        base = [r.name, r.email, r.organisation, r.sector, r.size_band, r.ticket_type, r.status]
-        if not r.admissions:
-            out.append(base + ["no", "", "", ""])
-        for a in r.admissions:
-            when = to_local(a["at"], event.timezone).strftime("%Y-%m-%d %H:%M")
-            out.append(base + ["yes", a["point"], when, a["by"]])
-    return out

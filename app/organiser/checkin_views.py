@@ -4,16 +4,13 @@ from flask import flash, jsonify, redirect, render_template, url_for
 from flask_login import current_user
 
 from app.checkin.forms import ConfirmForm, DoorStaffForm
-from app.checkin.services import (
-    CheckinError,
+from app.checkin.reports import attendance, attendance_csv_rows, live_counts
+from app.checkin.services import CheckinError, undo_checkin
+from app.checkin.staff import (
     assign_door_staff,
     assignable_staff,
-    attendance,
-    attendance_csv_rows,
     door_staff_of,
-    live_counts,
     unassign_door_staff,
-    undo_checkin,
 )
 from app.csvexport import csv_response
 from app.events.models import Event

@@ -281,3 +281,36 @@ def test_scanner_page_anonymous_redirects_to_login(client, setup):
     response = client.get("/checkin/conf")
     assert response.status_code == 302
     assert "/auth/login" in response.headers["Location"]
+
+
+def test_cancelled_event_scan_answers_event_cancelled_and_pages_say_so(client, login, setup):
+    setup["event"].status = "cancelled"
+    db.session.commit()
+    login(setup["staff"])
+
+    response = client.post(URL, json=body(setup["secret"]))
+    page = client.get("/checkin/conf?camera=off").get_data(as_text=True)
+
+    assert response.status_code == 200
+    assert response.get_json()["result"] == "event_cancelled"
+    assert response.get_json()["name"] == "Ada Lovelace"
+    assert count(CheckIn) == 0
+    assert "This event has been cancelled: every ticket is refused." in page
+    login(organiser())
+    db.session.commit()
+    live = client.get(f"/organiser/events/{setup['event'].id}/checkin").get_data(as_text=True)
+    assert "This event is cancelled." in live
+
+
+def test_scanner_offers_published_sessions_but_not_breaks_or_drafts(client, login, setup):
+    make_session(setup["event"], title="Opening keynote")
+    make_session(setup["event"], title="Coffee and networking", kind="break")
+    make_session(setup["event"], title="Unpublished panel", publish=False)
+    db.session.commit()
+    login(setup["staff"])
+
+    page = client.get("/checkin/conf?camera=off").get_data(as_text=True)
+
+    assert "Opening keynote" in page
+    assert "Coffee and networking" not in page
+    assert "Unpublished panel" not in page

@@ -8,23 +8,20 @@ from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Role
 from app.checkin.models import CheckIn, ScanLog
+from app.checkin.reports import attendance, attendance_csv_rows, live_counts
 from app.checkin.services import (
     CheckinError,
     CheckinForbidden,
     CheckinInputError,
     CheckinNotFound,
     NonceReplay,
-    assign_door_staff,
-    attendance,
-    attendance_csv_rows,
     event_for_staff,
     events_for_staff,
-    live_counts,
     redeem_ticket,
     search_attendees,
-    unassign_door_staff,
     undo_checkin,
 )
+from app.checkin.staff import assign_door_staff, unassign_door_staff
 from app.extensions import db
 from app.timeutil import utcnow
 from tests.factories import make_event, make_organisation, make_session, make_user, organiser

@@ -1,13 +1,46 @@
-"""gunicorn settings; every value can be overridden from the environment."""
+"""gunicorn settings; every value can be overridden from the environment.
 
-import multiprocessing
+The settings Journey refuses in production stop gunicorn before it forks (on_starting), with
+the same one-line messages as `flask --app wsgi …`, and a non-zero exit."""
+
 import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from config import _int, startup_problems, web_workers  # noqa: E402
 
 bind = os.environ.get("BIND", "127.0.0.1:5000")
-workers = int(os.environ.get("WEB_CONCURRENCY", min(4, multiprocessing.cpu_count() * 2)))
-threads = int(os.environ.get("GUNICORN_THREADS", "2"))
-timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+workers = web_workers()
+threads = _int("GUNICORN_THREADS", 2)
+timeout = _int("GUNICORN_TIMEOUT", 30)
 # Trust X-Forwarded-* only from the proxy in front (set FORWARDED_ALLOW_IPS to its address).
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+
+# Access log: a path, "-" for stderr, or off ("", "off"). Off by default in production, where
+# the proxy in front already logs every request.
+_production = os.environ.get("JOURNEY_ENV", "development").strip() == "production"
+_accesslog = os.environ.get("GUNICORN_ACCESSLOG", "off" if _production else "-").strip()
+accesslog = None if _accesslog.lower() in {"", "off", "none", "false", "0"} else _accesslog
 errorlog = "-"
+
+# Recycle each worker after about this many requests (staggered, so they do not all restart
+# at once): a slow leak in any library then never grows without bound.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", max(1, max_requests // 10))
+
+# gunicorn's control socket defaults to one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl or
+# ~/.gunicorn/gunicorn.ctl), so a second instance (another port, a blue/green deploy) takes
+# over the first one's and removes it on exit. Off unless an instance is given its own path.
+_control_socket = os.environ.get("GUNICORN_CONTROL_SOCKET", "").strip()
+if _control_socket:
+    control_socket = _control_socket
+control_socket_disable = not _control_socket
+
+
+def on_starting(server):
+    problems = startup_problems(
+        os.environ, os.environ.get("JOURNEY_ENV", "development").strip(), server.cfg.workers
+    )
+    if problems:
+        raise SystemExit("\n".join(f"Journey will not start: {p}" for p in problems))

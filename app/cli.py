@@ -3,7 +3,7 @@
 import importlib
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from sqlalchemy import select
 
 from app.auth.models import Role, User
@@ -18,6 +18,12 @@ COMMAND_MODULES = ["app.registration.commands"]
 @click.option("--if-empty", is_flag=True, help="Only load when the database has no events.")
 def seed_demo_command(if_empty: bool) -> None:
     """Load the demo programme (idempotent: a second run changes nothing)."""
+    if current_app.config.get("JOURNEY_ENV") == "production":
+        # Its logins have published passwords: never in a production database.
+        raise click.ClickException(
+            "seed-demo refuses to run in production (JOURNEY_ENV=production): the demo "
+            "logins have published passwords. Use create-user for real accounts."
+        )
     from app.demo import DEMO_LOGINS, seed_demo
     from app.events.models import Event
 

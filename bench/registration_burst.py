@@ -134,6 +134,7 @@ def start_gunicorn(database_url: str, port: int, workdir: Path) -> subprocess.Po
         "DATABASE_URL": database_url,
         "JOURNEY_ENV": "production",
         "SECRET_KEY": SECRET_KEY,
+        "BASE_URL": "https://journey.example",
         "RATELIMIT_ENABLED": "false",
         "MAIL_BACKEND": "file",
         "MAIL_FILE_DIR": str(workdir / f"mail-{port}"),

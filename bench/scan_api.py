@@ -391,6 +391,9 @@ def main() -> None:
         env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": SECRET_KEY,
                "JOURNEY_ENV": "production", "BIND": f"127.0.0.1:{port}",
                "WEB_CONCURRENCY": str(args.workers), "GUNICORN_ACCESSLOG": "/dev/null",
+               "BASE_URL": "https://journey.example",
+               # Production refuses per-worker (memory://) limits with several workers.
+               "RATELIMIT_STORAGE_URI": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15"),
                "RATELIMIT_ENABLED": "true", "MAIL_BACKEND": "memory"}  # fmt: skip
         server = subprocess.Popen(
             [str(ROOT / ".venv/bin/gunicorn"), "-c", str(ROOT / "gunicorn.conf.py"), "wsgi:app"],

@@ -1,3 +1,4 @@
+import pytest
 from sqlalchemy import func, select
 
 from app.auth.models import User
@@ -50,6 +51,14 @@ def test_demo_logins_work(runner):
     ]:
         user = db.session.execute(select(User).where(User.email == email)).scalar_one()
         assert user.check_password(password)
+
+
+@pytest.mark.config(JOURNEY_ENV="production")
+def test_seed_demo_refuses_to_run_in_production(runner):
+    result = runner.invoke(args=["seed-demo", "--if-empty"])
+    assert result.exit_code == 1
+    assert "seed-demo refuses to run in production" in result.output
+    assert _counts() == (0, 0, 0, 0)
 
 
 def test_create_user(runner):

@@ -1,0 +1,150 @@
+"""Live counts as the organiser's screen shows them: arrivals in local-time buckets with the
+gaps filled, in GMT, in British Summer Time and in a zone half an hour off; who came in last;
+expected numbers at each point."""
+
+from datetime import datetime, timedelta
+
+import pytest
+
+from app.checkin.reports import live_counts
+from app.checkin.services import redeem_ticket, undo_checkin
+from app.extensions import db
+from tests.factories import make_event, make_session, make_user
+from tests.factories_checkin import make_booking, make_door_staff, make_registration
+
+WINTER = datetime(2027, 1, 15)  # GMT: London wall clock = UTC
+SUMMER = datetime(2027, 7, 15)  # BST: London wall clock = UTC + 1
+
+_n = iter(range(10**6))
+
+
+def _event(day: datetime, tz: str = "Europe/London"):
+    event = make_event(slug=f"counts-{next(_n)}", timezone=tz)
+    event.starts_at, event.ends_at = day + timedelta(hours=8), day + timedelta(hours=17)
+    db.session.flush()
+    return event, make_door_staff(event, name="Dev Door")
+
+
+def _admit(event, staff, at, reg=None, session_id=None, name=None):
+    reg = reg or make_registration(event, make_user(name=name) if name else None)
+    ok = redeem_ticket(
+        event, staff, code=reg.ticket_secret, session_id=session_id, nonce=f"n{next(_n)}", now=at
+    )
+    assert ok.result == "ok"
+    return reg, ok
+
+
+def _door_arrivals(event, staff, day):
+    """Four arrivals at the door, UTC: 08:46:10, 08:59:59.9, 09:00:00 and 09:31; none between
+    09:15 and 09:30."""
+    for at in (
+        day.replace(hour=8, minute=46, second=10),
+        day.replace(hour=8, minute=59, second=59, microsecond=900000),
+        day.replace(hour=9),
+        day.replace(hour=9, minute=31),
+    ):
+        _admit(event, staff, at)
+
+
+@pytest.mark.parametrize(
+    ("day", "tz", "expected"),
+    [
+        (WINTER, "Europe/London", [("08:45", 2), ("09:00", 1), ("09:15", 0), ("09:30", 1)]),
+        (SUMMER, "Europe/London", [("09:45", 2), ("10:00", 1), ("10:15", 0), ("10:30", 1)]),
+        (WINTER, "Asia/Kolkata", [("14:15", 2), ("14:30", 1), ("14:45", 0), ("15:00", 1)]),
+    ],
+    ids=["gmt", "bst", "utc+0530"],
+)
+def test_arrivals_are_local_quarter_hours_with_the_gaps_filled(app, day, tz, expected):
+    event, staff = _event(day, tz)
+    _door_arrivals(event, staff, day)
+
+    assert live_counts(event).arrivals == expected
+
+
+def test_arrivals_in_buckets_of_another_size(app):
+    event, staff = _event(WINTER)
+    _door_arrivals(event, staff, WINTER)
+
+    assert live_counts(event, bucket_minutes=10).arrivals == [
+        ("08:40", 1),
+        ("08:50", 1),
+        ("09:00", 1),
+        ("09:10", 0),
+        ("09:20", 0),
+        ("09:30", 1),
+    ]
+
+
+def test_arrivals_count_the_door_only_and_not_undone_admissions(app):
+    event, staff = _event(WINTER)
+    talk = make_session(event, title="Keynote")
+    reg, _ = _admit(event, staff, WINTER.replace(hour=8, minute=50))
+    _admit(event, staff, WINTER.replace(hour=9, minute=40), reg=reg, session_id=talk.id)
+    _, undone = _admit(event, staff, WINTER.replace(hour=9, minute=50))
+    undo_checkin(event, staff, undone.checkin_id, now=WINTER.replace(hour=9, minute=51))
+
+    counts = live_counts(event)
+
+    assert counts.arrivals == [("08:45", 1)]
+    assert counts.checked_in == 1
+
+
+def test_no_arrivals_yet_is_an_empty_chart(app):
+    event, _ = _event(WINTER)
+    make_registration(event)
+
+    counts = live_counts(event)
+
+    assert (counts.arrivals, counts.recent, counts.checked_in, counts.expected) == ([], [], 0, 1)
+
+
+@pytest.mark.parametrize(("day", "first"), [(WINTER, "09:00"), (SUMMER, "10:00")])
+def test_recent_lists_the_last_ten_admissions_newest_first_in_local_time(app, day, first):
+    event, staff = _event(day)
+    talk = make_session(event, title="Keynote")
+    regs = []
+    for i in range(11):
+        reg, _ = _admit(event, staff, day.replace(hour=9, minute=i), name=f"Delegate {i:02d}")
+        regs.append(reg)
+    _admit(event, staff, day.replace(hour=9, minute=30), reg=regs[0], session_id=talk.id)
+
+    recent = live_counts(event).recent
+
+    assert len(recent) == 10
+    assert recent[0] == {
+        "time": f"{first[:2]}:30",
+        "name": "Delegate 00",
+        "point": "Keynote",
+    }
+    assert recent[1] == {"time": f"{first[:2]}:10", "name": "Delegate 10", "point": "Entrance"}
+    assert [r["name"] for r in recent[1:]] == [f"Delegate {i:02d}" for i in range(10, 1, -1)]
+
+
+def test_points_expect_the_booked_at_workshops_and_every_confirmed_delegate_elsewhere(app):
+    event, staff = _event(SUMMER)
+    keynote = make_session(event, start_offset=timedelta(hours=1), title="Keynote")
+    workshop = make_session(
+        event, start_offset=timedelta(hours=2), title="Lean workshop", capacity=20
+    )
+    confirmed = [make_registration(event) for _ in range(3)]
+    make_registration(event, status="pending_benchmark")
+    make_registration(event, status="pending_payment")
+    make_registration(event, status="waitlisted")
+    make_booking(workshop, confirmed[0])
+    make_booking(workshop, confirmed[1], status="waitlisted")
+    at = SUMMER.replace(hour=10)
+    _admit(event, staff, at, reg=confirmed[0])
+    _admit(event, staff, at, reg=confirmed[0], session_id=workshop.id)
+
+    counts = live_counts(event)
+
+    assert (counts.checked_in, counts.expected, counts.needs_attention) == (1, 3, 2)
+    assert [
+        (p.session_id, p.title, p.starts_local, p.checked_in, p.expected, p.bookable)
+        for p in counts.points
+    ] == [
+        (None, "Entrance", "", 1, 3, False),
+        (keynote.id, "Keynote", "Thu 10:00", 0, 3, False),
+        (workshop.id, "Lean workshop", "Thu 11:00", 1, 1, True),
+    ]

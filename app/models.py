@@ -2,7 +2,7 @@
 
 from app.auth.models import Organisation, Role, User
 from app.benchmark.models import BenchmarkResponse
-from app.checkin.models import CheckIn, EventStaff, ScanLog
+from app.checkin.models import CheckIn, CheckInConflict, EventStaff, ScanLog
 from app.events.models import (
     AgendaSession,
     AgendaVersion,
@@ -45,6 +45,7 @@ __all__ = [
     "Announcement",
     "BenchmarkResponse",
     "CheckIn",
+    "CheckInConflict",
     "EmailLog",
     "Event",
     "EventStaff",

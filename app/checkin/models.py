@@ -62,3 +62,22 @@ class ScanLog(db.Model):
     created_at: Mapped[datetime] = created_at_column()
 
     __table_args__ = (UniqueConstraint("staff_id", "nonce"),)
+
+
+class CheckInConflict(db.Model):
+    """A scan made offline that the server could not take as the device did: the ticket was
+    already admitted at that point (`checkin_id` is the admission that stands), or the device
+    admitted someone the server refuses. Shown to organisers on the live page."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
+    registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"))
+    session_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_session.id"))
+    checkin_id: Mapped[int | None] = mapped_column(ForeignKey("check_in.id"))
+    result: Mapped[str] = mapped_column(String(30))  # the server's answer
+    offline_result: Mapped[str | None] = mapped_column(String(30))  # what the device said
+    staff_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    device: Mapped[str] = mapped_column(String(120), default="")
+    nonce: Mapped[str] = mapped_column(String(64))
+    scanned_at: Mapped[datetime] = mapped_column(DateTime)  # the device's clock, UTC
+    created_at: Mapped[datetime] = created_at_column()  # when it reached the server

@@ -9,9 +9,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 
 from app.auth.models import Organisation, User
-from app.checkin.models import CheckIn
-from app.checkin.services import DOOR, DOOR_LABEL, checkin_points, point_key_of
-from app.events.models import AgendaSession, Event, TicketType
+from app.checkin.models import CheckIn, CheckInConflict
+from app.checkin.services import DOOR, DOOR_LABEL, RESULTS, checkin_points, point_key_of
+from app.events.models import AgendaSession, Event, EventStatus, TicketType
 from app.extensions import db
 from app.registration.models import Registration, SessionBooking
 from app.timeutil import to_local
@@ -37,6 +37,8 @@ class LiveCounts:
     points: list[PointCount] = field(default_factory=list)
     arrivals: list[tuple[str, int]] = field(default_factory=list)  # (local "HH:MM", count)
     recent: list[dict] = field(default_factory=list)
+    conflicts: list[dict] = field(default_factory=list)
+    event_cancelled: bool = False
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -117,7 +119,71 @@ def live_counts(event: Event, bucket_minutes: int = 15) -> LiveCounts:
         }
         for t, name, title in recent_rows
     ]
-    return LiveCounts(by_point.get(DOOR, 0), confirmed, attention, points, arrivals, recent)
+    return LiveCounts(
+        by_point.get(DOOR, 0),
+        confirmed,
+        attention,
+        points,
+        arrivals,
+        recent,
+        sync_conflicts(event),
+        event.status == EventStatus.CANCELLED,
+    )
+
+
+def _device_line(at: datetime | None, tz: str, by: str | None, device: str | None) -> str:
+    if at is None:
+        return ""
+    line = to_local(at, tz).strftime("%H:%M:%S")
+    if by:
+        line += f" by {by}"
+    if device:
+        line += f" ({device})"
+    return line
+
+
+def sync_conflicts(event: Event, limit: int = 20) -> list[dict]:
+    """The latest offline scans the server could not take as the device did, each with the
+    admission that stands (who, when, on which device) and the scan that lost. One query."""
+    attendee = db.aliased(User)
+    scanner = db.aliased(User)
+    admitter = db.aliased(User)
+    rows = db.session.execute(
+        select(
+            CheckInConflict.result,
+            CheckInConflict.offline_result,
+            CheckInConflict.scanned_at,
+            CheckInConflict.device,
+            scanner.name,
+            attendee.name,
+            AgendaSession.title,
+            CheckIn.checked_in_at,
+            CheckIn.device,
+            admitter.name,
+        )
+        .outerjoin(Registration, Registration.id == CheckInConflict.registration_id)
+        .outerjoin(attendee, attendee.id == Registration.user_id)
+        .outerjoin(scanner, scanner.id == CheckInConflict.staff_id)
+        .outerjoin(AgendaSession, AgendaSession.id == CheckInConflict.session_id)
+        .outerjoin(CheckIn, CheckIn.id == CheckInConflict.checkin_id)
+        .outerjoin(admitter, admitter.id == CheckIn.staff_id)
+        .where(CheckInConflict.event_id == event.id)
+        .order_by(CheckInConflict.id.desc())
+        .limit(limit)
+    ).all()
+    tz = event.timezone
+    return [
+        {
+            "name": name or "Unknown ticket",
+            "point": title or DOOR_LABEL,
+            "result": RESULTS[result][1] if result in RESULTS else result,
+            "offline": "admitted" if offline == "ok" else (offline or ""),
+            "scanned": _device_line(scanned_at, tz, by, device),
+            "standing": _device_line(first_at, tz, first_by, first_device),
+        }
+        for (result, offline, scanned_at, device, by, name, title, first_at, first_device,
+             first_by) in rows
+    ]  # fmt: skip
 
 
 # ---------------------------------------------------------------- attendance report

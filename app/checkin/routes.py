@@ -23,6 +23,7 @@ from app.checkin.services import (
     search_attendees,
     undo_checkin,
 )
+from app.checkin.sync import apply_synced_scan, check_sessions, in_scan_order, parse_batch
 from app.converters import id_arg
 from app.events.models import Event
 from app.extensions import csrf, db, limiter
@@ -41,6 +42,10 @@ def _scan_limit() -> str:
 
 def _door_list_limit() -> str:
     return current_app.config.get("CHECKIN_DOOR_LIST_RATE_LIMIT", "60 per minute")
+
+
+def _sync_limit() -> str:
+    return current_app.config.get("CHECKIN_SYNC_RATE_LIMIT", "60 per minute")
 
 
 def _search_limit() -> str:
@@ -199,3 +204,27 @@ def door_list_api(slug: str):
     response = jsonify(body)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+@bp.post("/api/checkin/<slug>/sync")
+@csrf.exempt  # checked in the view, after the sign-in check
+@limiter.limit(_sync_limit, key_func=_per_user)
+def sync_api(slug: str):
+    """Scans made offline, in batches: each answered as the scan API would, in the order sent."""
+    _signed_in_with_csrf()
+    event = _staff_event(slug)
+    try:
+        device, scans = parse_batch(_json_body())
+        check_sessions(event, scans)
+    except CheckinInputError as exc:
+        abort(400, str(exc))
+    answers: dict[int, dict] = {}
+    for scan in in_scan_order(scans):
+        try:
+            answers[scan.index] = apply_synced_scan(event, current_user, device, scan)
+        except NonceReplay as replay:  # the same scan, sent again at this very moment
+            db.session.rollback()
+            answers[scan.index] = {"nonce": scan.nonce, **replay.response}
+        else:
+            db.session.commit()  # each admission stands on its own (see app/checkin/sync.py)
+    return jsonify(results=[answers[i] for i in range(len(scans))])

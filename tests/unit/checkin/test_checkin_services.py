@@ -369,7 +369,7 @@ def test_live_counts(event, staff, count_queries):
     with count_queries() as queries:
         counts = live_counts(event)
 
-    assert len(queries) == 6
+    assert len(queries) == 7  # statuses, per point, bookings, points, arrivals, recent, conflicts
     assert (counts.checked_in, counts.expected, counts.needs_attention) == (3, 4, 1)
     assert [(p.title, p.checked_in, p.expected) for p in counts.points] == [
         ("Entrance", 3, 4),

@@ -6,6 +6,7 @@ points (wsgi.py, gunicorn.conf.py) turn them into one line on stderr and a non-z
 import multiprocessing
 import os
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -80,6 +81,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)  # and a sign-in ends on the server then too
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
 
     # Mail: backend is console | file | smtp | memory.

@@ -1,6 +1,6 @@
 """Imports every model so that metadata (and Alembic autogenerate) sees the whole schema."""
 
-from app.auth.models import Organisation, Role, User
+from app.auth.models import LoginSession, Organisation, Role, User
 from app.benchmark.models import BenchmarkResponse
 from app.checkin.models import CheckIn, CheckInConflict, EventStaff, ScanLog
 from app.events.models import (
@@ -51,6 +51,7 @@ __all__ = [
     "EventStaff",
     "Feedback",
     "FeedbackInvitation",
+    "LoginSession",
     "Organisation",
     "Payment",
     "Registration",

@@ -127,8 +127,11 @@ def login(client):
     """login(user) signs the test client in as `user` (no form round trip)."""
 
     def _login(user):
+        from tests.factories import login_id
+
+        ident = login_id(user)  # a live server-side sign-in (commits)
         with client.session_transaction() as session:
-            session["_user_id"] = user.get_id()
+            session["_user_id"] = ident
             session["_fresh"] = True
         return user
 

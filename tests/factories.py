@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import timedelta
 
 from app.auth.models import Organisation, Role, User
@@ -45,6 +46,7 @@ def make_user(role: str = Role.DELEGATE, email: str | None = None, organisation=
         name=kw.pop("name", f"Test User {n}"),
         role=role,
         organisation=organisation,
+        email_verified_at=kw.pop("email_verified_at", utcnow()),
         **kw,
     )
     user.set_password(PASSWORD)
@@ -140,5 +142,16 @@ def organiser() -> User:
 
 
 def login_id(user: User) -> str:
-    """What Flask-Login keeps in the session cookie for `user`, as if they had just signed in."""
+    """What Flask-Login keeps in the session cookie for `user` as if they had just signed in
+    (a live server-side sign-in, committed so that requests see it)."""
+    from app.auth.sessions import start_login_session
+
+    start_login_session(user)
+    db.session.commit()
     return user.get_id()
+
+
+def verification_path(message) -> str:
+    """The path of the confirm-your-address link in an email."""
+    body = message.get_body(("plain",)).get_content()
+    return re.search(r"http://localhost(/auth/verify/\S+)", body).group(1)

@@ -17,6 +17,7 @@ from app.auth.email_change import (
 from app.auth.forms import ChangeEmailForm, ChangePasswordForm, DeleteAccountForm, DetailsForm
 from app.auth.models import Role
 from app.auth.services import AccountError
+from app.auth.sessions import end_all_login_sessions
 from app.extensions import db, limiter
 
 bp = Blueprint("account", __name__, url_prefix="/me")
@@ -63,8 +64,9 @@ def change_password():
         form.current.errors.append("That is not your current password.")
         return _settings_page(password=form, status=422)
     user.set_password(form.password.data)
+    end_all_login_sessions(user, keep_current=True)
     db.session.commit()
-    # The new fingerprint signs out every other browser; this one signs in again.
+    # Every other browser is signed out; this one carries on with the new fingerprint.
     login_user(user)
     flash("Your password is changed. Any other browser you used is signed out.", "success")
     return redirect(url_for("account.settings"), code=303)
@@ -103,13 +105,26 @@ def confirm_email(token: str):
     except AccountError as exc:
         db.session.rollback()
         return render_template("auth/link_invalid.html", message=str(exc)), 400
+    # Every browser but the one that confirmed (if it is the account's own) is signed out.
+    here = current_user.is_authenticated and current_user.id == user.id
+    end_all_login_sessions(user, keep_current=here)
     db.session.commit()
     send_email_changed_notice(user, old)
-    if current_user.is_authenticated and current_user.id == user.id:
+    if here:
         flash(f"You now sign in as {user.email}.", "success")
         return redirect(url_for("account.settings"))
     flash(f"Your email address is changed: sign in as {user.email}.", "success")
     return redirect(url_for("auth.login"))
+
+
+@bp.post("/settings/sign-out-everywhere")
+@login_required
+def sign_out_everywhere():
+    count = end_all_login_sessions(current_user._get_current_object())
+    db.session.commit()
+    logout_user()
+    flash(f"You are signed out everywhere ({count} browser{'s' if count != 1 else ''}).", "info")
+    return redirect(url_for("auth.login"), code=303)
 
 
 @bp.get("/data.json")
@@ -140,6 +155,7 @@ def delete_account():
             db.session.rollback()
             error = str(exc)
         else:
+            end_all_login_sessions(user)
             db.session.commit()
             logout_user()
             flash("Your account is deleted. Thank you for taking part.", "success")

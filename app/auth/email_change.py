@@ -10,6 +10,7 @@ from app import mail
 from app.auth.models import User
 from app.auth.services import AccountError, find_user_by_email, send_someone_tried
 from app.extensions import db
+from app.timeutil import utcnow
 
 MAX_AGE = 24 * 3600  # seconds
 
@@ -82,6 +83,7 @@ def confirm_email_change(token: str) -> tuple[User, str]:
     user, new = check_email_change(token)
     old = user.email
     user.email = new
+    user.email_verified_at = utcnow()  # the link came to the new address
     db.session.flush()
     return user, old
 

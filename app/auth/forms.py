@@ -7,14 +7,6 @@ from app.forms import FlaskForm
 class SignUpForm(FlaskForm):
     name = StringField("Full name", validators=[DataRequired(), Length(max=120)])
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    organisation = StringField(
-        "Business name",
-        validators=[Optional(), Length(max=200)],
-        description="The business you work for. Colleagues share one benchmark.",
-    )
-    companies_house_number = StringField(
-        "Companies House number", validators=[Optional(), Length(min=6, max=8)]
-    )
     password = PasswordField(
         "Password",
         validators=[DataRequired(), Length(min=8, max=128, message="Use at least 8 characters.")],

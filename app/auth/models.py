@@ -9,7 +9,7 @@ from datetime import datetime
 
 from flask import current_app
 from flask_login import UserMixin
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import DateTime, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -53,9 +53,18 @@ class User(UserMixin, db.Model):
     # Secret for the personal calendar feed; None until the delegate asks for one.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # When the holder proved the address is theirs (a confirmation or password-set link).
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = created_at_column()
 
     organisation: Mapped[Organisation | None] = relationship(back_populates="members")
+
+    # The signed-in browser's LoginSession key, set by the user loader or on signing in.
+    login_key = None  # str | None, never stored
+
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
 
     @staticmethod
     def normalise_email(email: str) -> str:
@@ -79,8 +88,9 @@ class User(UserMixin, db.Model):
         return hmac.new(key, self.password_hash.encode(), hashlib.sha256).hexdigest()[:20]
 
     def get_id(self) -> str:  # Flask-Login
-        # "<id>.<fingerprint>": changing the password signs out every other browser.
-        return f"{self.id}.{self.password_fingerprint}"
+        # "<id>.<fingerprint>.<login key>": changing the password signs out every other
+        # browser, and the key names a LoginSession row that signing out ends on the server.
+        return f"{self.id}.{self.password_fingerprint}.{self.login_key or ''}"
 
     @property
     def is_organiser(self) -> bool:
@@ -91,3 +101,15 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"
+
+
+class LoginSession(db.Model):
+    """One signed-in browser. Its key (kept only as a SHA-256 digest) rides in the session
+    and remember-me cookies; ending the row signs that browser out, whatever cookie it kept."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = created_at_column()
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(DateTime)

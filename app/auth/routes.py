@@ -1,4 +1,4 @@
-import hmac
+from datetime import timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
@@ -8,11 +8,22 @@ from app.auth.models import User
 from app.auth.services import (
     AccountError,
     authenticate,
-    create_user,
-    find_or_create_organisation,
     find_user_by_email,
     send_password_reset,
     user_for_reset_token,
+)
+from app.auth.sessions import (
+    SESSION_DAYS,
+    end_all_login_sessions,
+    end_login_session,
+    start_login_session,
+    user_for_login_id,
+)
+from app.auth.verification import (
+    mark_verified,
+    send_verification,
+    sign_up,
+    user_for_verification_token,
 )
 from app.extensions import db, limiter, login_manager
 from app.urls import local_path
@@ -26,12 +37,15 @@ login_manager.login_message_category = "info"
 
 @login_manager.user_loader
 def load_user(login_id: str) -> User | None:
-    user_id, _, fingerprint = login_id.partition(".")
-    user = db.session.get(User, int(user_id)) if user_id.isdigit() else None
-    if user is None or not user.is_active:
-        return None
-    # A session from before the last password change (or account deletion) no longer counts.
-    return user if hmac.compare_digest(fingerprint, user.password_fingerprint) else None
+    return user_for_login_id(login_id)
+
+
+def sign_in(user: User, remember: bool = False) -> None:
+    """Start a server-side sign-in for this browser (see app.auth.sessions), commit, and set
+    Flask-Login's cookies."""
+    start_login_session(user)
+    db.session.commit()
+    login_user(user, remember=remember, duration=timedelta(days=SESSION_DAYS))
 
 
 def _safe_next(default: str) -> str:
@@ -46,24 +60,15 @@ def signup():
         return redirect(url_for("events.home"))
     form = SignUpForm()
     if form.validate_on_submit():
-        try:
-            org = None
-            if form.organisation.data:
-                org = find_or_create_organisation(
-                    form.organisation.data, form.companies_house_number.data
-                )
-            user = create_user(
-                form.email.data, form.name.data, form.password.data, organisation=org
-            )
-        except AccountError as exc:
-            db.session.rollback()
-            field = form.email if "email" in str(exc) else form.companies_house_number
-            field.errors.append(str(exc))
-        else:
-            db.session.commit()
-            login_user(user)
-            flash(f"Welcome, {user.name}. Your account is ready.", "success")
-            return redirect(_safe_next(url_for("events.home")))
+        # The same page whether or not the address has an account: the form must not tell
+        # who has one. The owner of a known address is emailed instead.
+        sign_up(form.email.data, form.name.data, form.password.data)
+        db.session.commit()
+        return render_template(
+            "auth/signup_sent.html",
+            email=User.normalise_email(form.email.data),
+            next=_safe_next(""),
+        )
     return render_template("auth/signup.html", form=form), 200 if request.method == "GET" else 422
 
 
@@ -78,7 +83,7 @@ def login():
         if user is None:
             flash("Email or password is not right.", "danger")
             return render_template("auth/login.html", form=form), 401
-        login_user(user, remember=form.remember.data)
+        sign_in(user, remember=form.remember.data)
         return redirect(_safe_next(url_for("events.home")))
     status = 200 if request.method == "GET" else 422
     return render_template("auth/login.html", form=form), status
@@ -87,6 +92,8 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    end_login_session(current_user._get_current_object())
+    db.session.commit()
     logout_user()
     flash("You are signed out.", "info")
     return redirect(url_for("events.home"))
@@ -117,8 +124,42 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         user.set_password(form.password.data)
+        # The link came to the address, which proves it; every old sign-in ends.
+        mark_verified(user)
+        end_all_login_sessions(user)
         db.session.commit()
         flash("Your password has been changed. Please sign in.", "success")
         return redirect(url_for("auth.login"))
     status = 200 if request.method == "GET" else 422
     return render_template("auth/reset_password.html", form=form), status
+
+
+@bp.route("/verify/<token>", methods=["GET", "POST"])
+def verify_email(token: str):
+    """The link in the confirmation email. Opening it shows a button; the POST confirms, so
+    a mail scanner that follows links confirms nothing."""
+    try:
+        user = user_for_verification_token(token)
+    except AccountError as exc:
+        return render_template("auth/link_invalid.html", message=str(exc)), 400
+    if request.method == "GET":
+        return render_template("auth/verify_email.html", user=user)
+    mark_verified(user)
+    db.session.commit()
+    flash("Thank you: your email address is confirmed.", "success")
+    if current_user.is_authenticated and current_user.id == user.id:
+        return redirect(url_for("events.home"), code=303)
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.post("/verify")
+@login_required
+@limiter.limit("3 per hour", key_func=lambda: f"verify-{current_user.id}")
+def resend_verification():
+    user = current_user._get_current_object()
+    if user.email_verified:
+        flash("Your email address is already confirmed.", "info")
+    else:
+        send_verification(user)
+        flash(f"We have sent the link again to {user.email}.", "info")
+    return redirect(_safe_next(url_for("events.home")), code=303)

@@ -14,6 +14,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from app import mail
 from app.auth.models import Organisation, Role, User
 from app.extensions import db
+from app.timeutil import utcnow
 
 
 class AccountError(ValueError):
@@ -50,6 +51,7 @@ def create_user(
     password: str,
     role: str = Role.DELEGATE,
     organisation: Organisation | None = None,
+    verified: bool = False,
 ) -> User:
     if role not in set(Role):
         raise AccountError(f"Unknown role {role!r}.")
@@ -58,6 +60,8 @@ def create_user(
     user = User(email=User.normalise_email(email), name=name.strip(), role=role)
     user.set_password(password)
     user.organisation = organisation
+    if verified:
+        user.email_verified_at = utcnow()
     db.session.add(user)
     db.session.flush()
     return user

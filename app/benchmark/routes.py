@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
+from app.auth.roles import check_verified
 from app.benchmark import services
 from app.benchmark.forms import OrganisationForm
 from app.benchmark.models import BenchmarkResponse
@@ -22,6 +23,16 @@ from app.urls import local_path
 bp = Blueprint("benchmark", __name__, url_prefix="/benchmark")
 
 NEXT_KEY = "benchmark_next"
+
+
+@bp.before_request
+def confirmed_address_first():
+    # Taking, seeing or joining a business's benchmark needs a confirmed address; the index
+    # page explains the benchmark to anyone.
+    if request.endpoint != "benchmark.index" and current_user.is_authenticated:
+        check_verified()
+
+
 ACTIONS = ("next", "back", "save")
 
 

@@ -79,7 +79,9 @@ def load(ctx: dict) -> None:
         speaker.links = [
             {"label": "LinkedIn", "url": f"https://www.linkedin.com/in/{speaker.slug}"}
         ]
-    account = User(email=SPEAKER_LOGIN[0], name="Alex Morgan", role=Role.DELEGATE)
+    account = User(
+        email=SPEAKER_LOGIN[0], name="Alex Morgan", role=Role.DELEGATE, email_verified_at=ctx["now"]
+    )
     account.set_password(SPEAKER_LOGIN[1])
     db.session.add(account)
     speakers["alex-morgan"].user = account

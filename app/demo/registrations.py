@@ -33,8 +33,9 @@ def load(ctx: dict) -> None:
     )  # fmt: skip
     email, person, title = NEWCOMER
     newcomer = User(
-        email=email, name=person, role=Role.DELEGATE, job_title=title, organisation=newcomer_org
-    )
+        email=email, name=person, role=Role.DELEGATE, job_title=title, organisation=newcomer_org,
+        email_verified_at=now,
+    )  # fmt: skip
     newcomer.set_password("demo-delegate")
     db.session.add_all([newcomer_org, newcomer])
     db.session.flush()

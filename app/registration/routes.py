@@ -18,6 +18,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.auth.roles import verified_required, verified_to_submit
 from app.auth.services import AccountError, find_or_create_organisation
 from app.events.models import AgendaSession, Event
 from app.events.services import public_event_or_none
@@ -83,6 +84,7 @@ def _after_register(registration: Registration):
 
 
 @bp.route("/events/<slug>/register", methods=["GET", "POST"])
+@verified_to_submit
 def register(slug: str):
     event = _public_event(slug)
     now = utcnow()
@@ -287,6 +289,7 @@ def cancel(registration_id: int):
 # Both can create accounts and email new addresses: limited, so they cannot be used to spam.
 @bp.route("/events/<slug>/register/colleague", methods=["GET", "POST"])
 @login_required
+@verified_required
 @limiter.limit("20 per hour", methods=["POST"])
 def register_colleague_page(slug: str):
     """Book a place for a colleague from the same business, in their name."""
@@ -358,6 +361,7 @@ def invoice(registration_id: int):
 
 @bp.route("/me/registrations/<int:registration_id>/transfer", methods=["GET", "POST"])
 @login_required
+@verified_required
 @limiter.limit("20 per hour", methods=["POST"])
 def transfer(registration_id: int):
     """Send a colleague instead: the place, its payment and bookings pass to them whole."""
@@ -398,6 +402,7 @@ def _bookable_session(slug: str, session_id: int) -> AgendaSession:
 
 @bp.post("/events/<slug>/sessions/<int:session_id>/book")
 @login_required
+@verified_required
 def book_session(slug: str, session_id: int):
     session = _bookable_session(slug, session_id)
     back = _safe_next(url_for("agenda.agenda", slug=slug))

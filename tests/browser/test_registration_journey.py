@@ -15,6 +15,7 @@ from app.demo import seed_demo
 from app.events.models import Event
 from app.extensions import db
 from app.registration.models import Registration
+from tests.factories import verification_path
 
 pytestmark = pytest.mark.browser
 
@@ -35,13 +36,22 @@ def test_newcomer_registers_completes_the_benchmark_and_gets_a_ticket(page, arti
     page.get_by_role("link", name="Create an account").click()
     page.get_by_label("Full name").fill("Rhea Riveter")
     page.get_by_label("Email").fill("rhea@example.com")
-    page.get_by_label("Business name").fill("Riveter Structures Ltd")
     page.get_by_label("Password", exact=True).fill("riveting-2026")
     page.get_by_label("Repeat password").fill("riveting-2026")
     page.get_by_role("button", name="Create account").click()
+    page.get_by_role("heading", name="Check your email").wait_for()
 
-    # Back on the registration page, signed in: choose the free delegate ticket.
+    # The emailed link confirms the address; then sign in and back to the registration.
+    page.goto(verification_path(outbox[-1]))
+    page.get_by_role("button", name="Confirm my address").click()
+    page.get_by_label("Email").fill("rhea@example.com")
+    page.get_by_label("Password").fill("riveting-2026")
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("link", name="Rhea Riveter").wait_for()
+    outbox.clear()
+    page.goto(f"/events/{conference.slug}/register")
     page.get_by_role("heading", name=f"Register for {conference.title}").wait_for()
+    page.get_by_label("Business name").fill("Riveter Structures Ltd")
     page.get_by_role("radio", name="Delegate Full day").check()  # not the dinner ticket
     page.get_by_role("button", name="Register").click()
 

@@ -19,6 +19,7 @@ from app.timeutil import utcnow
 from tests.conftest import csrf_token_from
 from tests.factories import (
     PASSWORD,
+    login_id,
     make_event,
     make_organisation,
     make_session,
@@ -134,10 +135,10 @@ def test_changing_password_signs_out_other_browsers_but_not_this_one(app, client
 def test_the_session_cookie_holds_no_part_of_the_password_hash(app):
     user = make_user()
     db.session.commit()
-    login_id = user.get_id()
-    assert login_id.startswith(f"{user.id}.")
-    fingerprint = login_id.split(".", 1)[1]
-    assert fingerprint not in user.password_hash
+    ident = login_id(user)
+    assert ident.startswith(f"{user.id}.")
+    fingerprint, key = ident.split(".")[1:]
+    assert fingerprint not in user.password_hash and key not in user.password_hash
 
 
 # --- a copy of my data ---------------------------------------------------------------------
@@ -303,8 +304,9 @@ def test_the_new_address_must_confirm_and_the_old_one_is_told(app, client, login
     [notice] = outbox
     assert notice["To"] == "jo@example.com"
     assert "now signs in as jo.new@example.com" in notice.get_body(("plain",)).get_content()
-    # Still signed in here; the old address no longer signs in, the new one does.
-    assert client.get("/me").status_code == 200
+    # Confirmed from another browser: every browser of the account is signed out. The old
+    # address no longer signs in, the new one does.
+    assert client.get("/me").status_code == 302
 
     def sign_in(email):
         return other_browser.post("/auth/login", data={"email": email, "password": PASSWORD})

@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 
 from app.checkin.models import CheckIn, ScanLog
 from app.extensions import db
-from tests.factories import make_event
+from tests.factories import login_id, make_event
 from tests.factories_checkin import make_door_staff, make_registration
 
 PROCESSES = 8
@@ -46,7 +46,7 @@ def test_simultaneous_scans_admit_once(app, database_url):
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(PROCESSES)
     results = ctx.Queue()
-    login_ids = [s.get_id() for s in staff]
+    login_ids = [login_id(s) for s in staff]
     procs = [
         ctx.Process(
             target=_scan_worker,

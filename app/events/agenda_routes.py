@@ -38,6 +38,7 @@ from app.events.agenda_services import (
     unstar_session,
 )
 from app.events.models import Event
+from app.events.schedule_json import schedule_json as build_schedule_json
 from app.events.schedule_xml import schedule_xml as build_schedule_xml
 from app.extensions import db
 from app.pillars import PILLARS
@@ -323,13 +324,31 @@ def agenda_json(slug: str):
 def schedule_xml(slug: str):
     """The published agenda for conference schedule apps (frab schedule.xml)."""
     event = _public_event(slug)
-    agenda_url = current_app.config["BASE_URL"] + url_for("agenda.agenda", slug=event.slug)
+    base_url = current_app.config["BASE_URL"]
+    agenda_url = base_url + url_for("agenda.agenda", slug=event.slug)
     return _export(
         event, "schedule.xml", "application/xml",
         lambda: build_schedule_xml(
-            event, public_agenda(event), latest_version_number(event), agenda_url
+            event, public_agenda(event), latest_version_number(event), agenda_url, base_url
         ),
         **{"Content-Disposition": f'inline; filename="{event.slug}-schedule.xml"'},
+    )  # fmt: skip
+
+
+@bp.get("/events/<slug>/schedule.json")
+def schedule_json(slug: str):
+    """The published agenda for conference schedule apps (frab JSON, as pretalx serves)."""
+    event = _public_event(slug)
+    base_url = current_app.config["BASE_URL"]
+
+    def build() -> bytes:
+        version = latest_version_number(event)
+        document = build_schedule_json(event, public_agenda(event), version, base_url)
+        return json.dumps(document, ensure_ascii=False).encode()
+
+    return _export(
+        event, "schedule.json", "application/json", build,
+        **{"Content-Disposition": f'inline; filename="{event.slug}-schedule.json"'},
     )  # fmt: skip
 
 

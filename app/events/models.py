@@ -5,7 +5,9 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from urllib.parse import urlsplit
 
+from flask import current_app, has_app_context
 from sqlalchemy import JSON, DateTime, ForeignKey, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -38,6 +40,19 @@ class SessionKind(enum.StrEnum):
 class SessionStatus(enum.StrEnum):
     SCHEDULED = "scheduled"
     CANCELLED = "cancelled"
+
+
+# Calendar UIDs made before they carried the site's host end in this; they never change.
+LEGACY_UID_DOMAIN = "journey"
+
+
+def new_calendar_uid(prefix: str = "") -> str:
+    """A calendar UID for a new entry: random, at the host of BASE_URL, so that a staging
+    site and production never produce the same UID. Stored, so that it never changes."""
+    host = ""
+    if has_app_context():
+        host = urlsplit(current_app.config.get("BASE_URL") or "").hostname or ""
+    return f"{prefix}{uuid.uuid4().hex}@{host or LEGACY_UID_DOMAIN}"
 
 
 class Venue(db.Model):
@@ -94,6 +109,11 @@ class Event(db.Model):
     # Calendar SEQUENCE of the event's own entries: up by one when a published event moves,
     # changes venue or is cancelled, so calendars holding the emailed .ics take the change.
     sequence: Mapped[int] = mapped_column(default=0)
+    # UID of the event's own calendar entry (day 2 onwards add "-day-N" before the "@").
+    # Always set; nullable only so that adding it never rebuilds the table on SQLite.
+    calendar_uid: Mapped[str | None] = mapped_column(
+        String(255), index=True, unique=True, default=lambda: new_calendar_uid("event-")
+    )
     created_at: Mapped[datetime] = created_at_column()
     updated_at: Mapped[datetime] = updated_at_column()
 
@@ -165,8 +185,13 @@ class Speaker(db.Model):
 class AgendaSession(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int] = mapped_column(ForeignKey("event.id"), index=True)
-    # Calendar UID: fixed for the life of the session, whatever else changes.
+    # Stable id of the session for schedule apps (their guid) and agenda.json.
     uid: Mapped[str] = mapped_column(String(64), unique=True, default=lambda: uuid.uuid4().hex)
+    # Calendar UID: fixed for the life of the session, whatever else changes. Always set;
+    # nullable only so that adding it never rebuilds the table on SQLite.
+    calendar_uid: Mapped[str | None] = mapped_column(
+        String(255), index=True, unique=True, default=new_calendar_uid
+    )
     title: Mapped[str] = mapped_column(String(200))
     abstract: Mapped[str] = mapped_column(Text, default="")
     kind: Mapped[str] = mapped_column(String(20), default=SessionKind.TALK)

@@ -38,6 +38,7 @@ class PublishedSession:
     published_at: datetime
     # Live counter of booked seats (not part of the snapshot: bookings are not edits).
     seats_taken: int = 0
+    calendar_uid: str = ""
 
     @property
     def is_cancelled(self) -> bool:
@@ -92,6 +93,8 @@ def from_row(session: AgendaSession) -> PublishedSession | None:
         speaker_ids=tuple(data.get("speaker_ids", ())),
         published_at=session.published_at,
         seats_taken=session.seats_taken or 0,
+        # Only the feeds select it; other readers of the public copy do not need it.
+        calendar_uid=getattr(session, "calendar_uid", ""),
     )
 
 
@@ -103,6 +106,7 @@ def published_sessions(event_id: int) -> list[PublishedSession]:
             AgendaSession.id,
             AgendaSession.event_id,
             AgendaSession.uid,
+            AgendaSession.calendar_uid,
             AgendaSession.sequence,
             AgendaSession.published,
             AgendaSession.published_at,

@@ -13,12 +13,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import icalendar
 
+from app.feeds.vtimezone import vtimezone
 from app.pillars import pillar_title
 from app.timeutil import LONDON, to_local
 
@@ -26,7 +26,6 @@ if TYPE_CHECKING:
     from app.events.models import Event
 
 PRODID = "-//Productivity Journey//Journey events//EN"
-UID_DOMAIN = "journey"
 # How often subscribed calendars should fetch the feed again (a hint; clients may ignore it).
 REFRESH = timedelta(hours=1)
 
@@ -48,13 +47,14 @@ class CalendarEvent:
     updated_at: datetime  # naive UTC
     categories: tuple[str, ...] = ()
     sequence: int = 0
+    uid: str = ""  # the stored calendar UID (Event.calendar_uid)
 
 
 @dataclass(frozen=True)
 class CalendarSession:
     """A published session as a calendar shows it."""
 
-    uid: str
+    uid: str  # the stored calendar UID (AgendaSession.calendar_uid)
     title: str
     abstract: str
     starts_at: datetime  # naive UTC
@@ -96,6 +96,7 @@ def describe_event(event: Event, base_url: str) -> CalendarEvent:
         updated_at=event.updated_at or event.created_at or event.starts_at,
         categories=tuple(pillar_title(p) for p in (event.pillars or [])),
         sequence=event.sequence or 0,
+        uid=event.calendar_uid,
     )
 
 
@@ -134,27 +135,15 @@ def build_calendar(
     vevents = [v for e in events for v in event_vevents(e)]
     vevents += [session_vevent(s) for s in sessions]
 
-    # One VTIMEZONE per TZID used, covering the years the entries span, before the entries.
+    # One VTIMEZONE per TZID used, before the entries, with the rules of their first year.
     starts = [e.starts_at for e in events] + [s.starts_at for s in sessions]
-    ends = [e.ends_at for e in events] + [s.ends_at for s in sessions]
     tzids = {tz} | {e.timezone for e in events} | {s.timezone for s in sessions}
-    if starts:
-        first, last = min(starts).year, max(ends).year
-    else:
-        first = last = 2026
+    year = min(starts).year if starts else 2026
     for tzid in sorted(tzids):
-        cal.add_component(vtimezone(tzid, first, last))
+        cal.add_component(vtimezone(tzid, year))
     for vevent in vevents:
         cal.add_component(vevent)
     return cal.to_ical()
-
-
-@lru_cache(maxsize=32)
-def vtimezone(tzid: str, first_year: int, last_year: int) -> icalendar.Timezone:
-    """VTIMEZONE generated from the zoneinfo database (slow to build, so cached)."""
-    return icalendar.Timezone.from_tzid(
-        tzid, first_date=date(first_year - 1, 1, 1), last_date=date(last_year + 2, 1, 1)
-    )
 
 
 def _utc(value: datetime) -> datetime:
@@ -190,14 +179,21 @@ def event_days(event: CalendarEvent) -> list[tuple[datetime | date, datetime | d
     return entries
 
 
+def day_uid(uid: str, day: int) -> str:
+    """Day 1 keeps the plain UID, so an event that grows a second day keeps its first entry;
+    later days add "-day-N" before the "@"."""
+    if day == 1:
+        return uid
+    local, at, domain = uid.partition("@")
+    return f"{local}-day-{day}{at}{domain}"
+
+
 def event_vevents(event: CalendarEvent) -> list[icalendar.Event]:
     days = event_days(event)
     vevents = []
     for n, (start, end) in enumerate(days, start=1):
         v = icalendar.Event()
-        # Day 1 keeps the plain UID, so an event that grows a second day keeps its first entry.
-        suffix = "" if n == 1 else f"-day-{n}"
-        v.add("uid", f"event-{event.id}{suffix}@{UID_DOMAIN}")
+        v.add("uid", day_uid(event.uid, n))
         v.add("dtstamp", _utc(event.updated_at))
         v.add("dtstart", start)
         v.add("dtend", end)
@@ -222,7 +218,7 @@ def event_vevents(event: CalendarEvent) -> list[icalendar.Event]:
 
 def session_vevent(session: CalendarSession) -> icalendar.Event:
     v = icalendar.Event()
-    v.add("uid", f"{session.uid}@{UID_DOMAIN}")
+    v.add("uid", session.uid)
     v.add("dtstamp", _utc(session.published_at))
     v.add("dtstart", to_local(session.starts_at, session.timezone))
     v.add("dtend", to_local(session.ends_at, session.timezone))

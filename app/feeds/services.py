@@ -17,12 +17,20 @@ from datetime import datetime
 from functools import cached_property
 
 from flask import current_app
-from sqlalchemy import select, union
+from sqlalchemy import Integer, literal, select, union
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
 from app.events.agenda_services import agenda_version
-from app.events.models import AgendaSession, Event, Room, SessionStar, Speaker, Venue
+from app.events.models import (
+    AgendaSession,
+    Event,
+    Room,
+    SessionSpeaker,
+    SessionStar,
+    Speaker,
+    Venue,
+)
 from app.events.published import PublishedSession, from_row, published_sessions
 from app.extensions import db
 from app.feeds import ical
@@ -30,7 +38,7 @@ from app.feeds.ical import CalendarEvent, CalendarSession
 from app.registration.models import ENDED, Registration, RegistrationStatus, SessionBooking
 
 # Bump when the builder's output changes for the same data, so cached copies are refetched.
-FEED_FORMAT = 1
+FEED_FORMAT = 2
 PERSONAL_FEED_NAME = "My Productivity Journey"
 TOKEN_BYTES = 32  # 256 random bits; 43 characters in URL-safe base64
 MAX_TOKEN_LENGTH = 64
@@ -163,7 +171,7 @@ def _calendar_sessions(
             place = f"{room_name}, {address}" if address else room_name
         entries.append(
             CalendarSession(
-                uid=s.uid,
+                uid=s.calendar_uid,
                 title=s.title,
                 abstract=s.abstract,
                 starts_at=s.starts_at,
@@ -263,10 +271,11 @@ def user_for_token(token: str) -> User | None:
 
 
 def personal_feed(user: User, base_url: str) -> Feed:
-    """The delegate's confirmed events, and the published sessions they booked or starred.
+    """The delegate's confirmed events, the published sessions they booked or starred, and
+    those they speak at when a speaker profile is linked to their account.
 
     Nothing about anyone else: only public programme data selected by this user's own rows.
-    6 queries, however many events and sessions.
+    7 queries, however many events and sessions.
     """
     registered_ids = set(
         db.session.execute(
@@ -277,7 +286,7 @@ def personal_feed(user: User, base_url: str) -> Feed:
         ).scalars()
     )
     booked = (
-        select(SessionBooking.session_id)
+        select(SessionBooking.session_id, literal(None, Integer).label("speaker_id"))
         .join(Registration, SessionBooking.registration_id == Registration.id)
         .where(
             SessionBooking.user_id == user.id,
@@ -285,14 +294,33 @@ def personal_feed(user: User, base_url: str) -> Feed:
             Registration.status.not_in(list(ENDED)),
         )
     )
-    starred = select(SessionStar.session_id).where(SessionStar.user_id == user.id)
+    starred = select(SessionStar.session_id, literal(None, Integer).label("speaker_id")).where(
+        SessionStar.user_id == user.id
+    )
+    # A speaker profile linked to this account: the sessions it is on, found through the
+    # draft's links; the published copy decides below.
+    speaking = (
+        select(SessionSpeaker.session_id, SessionSpeaker.speaker_id)
+        .join(Speaker, Speaker.id == SessionSpeaker.speaker_id)
+        .where(Speaker.user_id == user.id)
+    )
+    chosen, spoken, speaker_ids = set(), set(), set()
+    for session_id, speaker_id in db.session.execute(union(booked, starred, speaking)):
+        if speaker_id is None:
+            chosen.add(session_id)
+        else:
+            spoken.add(session_id)
+            speaker_ids.add(speaker_id)
     rows = db.session.execute(
         select(AgendaSession).where(
-            AgendaSession.id.in_(union(booked, starred).scalar_subquery()),
-            AgendaSession.published_at.is_not(None),
+            AgendaSession.id.in_(chosen | spoken), AgendaSession.published_at.is_not(None)
         )
     ).scalars()
-    sessions = [p for p in (from_row(r) for r in rows) if p is not None]
+    sessions = [
+        p
+        for p in (from_row(r) for r in rows)
+        if p is not None and (p.id in chosen or speaker_ids.intersection(p.speaker_ids))
+    ]
 
     wanted = registered_ids | {s.event_id for s in sessions}
     events = {}
@@ -318,7 +346,7 @@ def personal_feed(user: User, base_url: str) -> Feed:
         events=tuple(shown_events),
         sessions=tuple(entries),
         last_modified=_last_modified(events.values(), sessions, speaker_changed, user.created_at),
-        description="Your events and the sessions you booked or starred.",
+        description="Your events, the sessions you booked or starred, and those you speak at.",
     )
 
 

@@ -81,7 +81,7 @@ def test_moving_a_published_event_emails_everyone_told_with_a_calendar_update(
     assert "Your ticket stays valid" in text and "Was: " in text
     [vevent] = _calendar(message).walk("VEVENT")
     assert vevent["SEQUENCE"] == 1
-    assert vevent["UID"] == f"event-{event.id}@journey"
+    assert vevent["UID"] == event.calendar_uid
     assert vevent.decoded("DTSTART") == to_local(event.starts_at)
     # Only ticket holders get the calendar file; the waiting list is told where it stands.
     waiting_text = by_email[waiting.user.email].get_body(("plain",)).get_content()

@@ -162,7 +162,7 @@ def test_event_feed_has_every_required_property(app, client):
 
     # The session.
     (vevent,) = _vevents(body)
-    assert str(vevent["uid"]) == f"{talk.uid}@journey"
+    assert str(vevent["uid"]) == talk.calendar_uid
     assert vevent["dtstamp"].to_ical() == talk.published_at.strftime("%Y%m%dT%H%M%SZ").encode()
     assert b"\r\nDTSTART;TZID=Europe/London:20270714T100000\r\n" in body
     assert b"\r\nDTEND;TZID=Europe/London:20270714T104500\r\n" in body
@@ -188,7 +188,7 @@ def test_event_feed_has_every_required_property(app, client):
 
     # vobject reads the same entry.
     (vv,) = vcal.vevent_list
-    assert vv.uid.value == f"{talk.uid}@journey"
+    assert vv.uid.value == talk.calendar_uid
     assert vv.summary.value == "Flow, not batches; a lean story"
     assert vv.dtstart.value.isoformat() == "2027-07-14T10:00:00+01:00"
     assert vv.status.value == "CONFIRMED"
@@ -262,7 +262,7 @@ def test_uid_stays_and_sequence_goes_up_when_a_session_moves(app, client):
     event = _event_at(datetime(2027, 5, 4, 8))
     talk = _session_at(event, datetime(2027, 5, 4, 9), title="Lean basics")
     db.session.commit()
-    uid = f"{talk.uid}@journey"
+    uid = talk.calendar_uid
     first = _by_uid(client.get(f"/events/{event.slug}/calendar.ics").data)[uid]
     assert first["sequence"] == 0
 
@@ -296,14 +296,14 @@ def test_cancelled_session_stays_in_feed_as_cancelled(app, client):
     body = client.get(f"/events/{event.slug}/calendar.ics").data
 
     events = _by_uid(body)
-    cancelled = events[f"{talk.uid}@journey"]
+    cancelled = events[talk.calendar_uid]
     assert str(cancelled["status"]) == "CANCELLED"
     assert str(cancelled["summary"]) == "Cancelled: Robots"
     assert cancelled["sequence"] == 1
-    assert str(events[f"{keep.uid}@journey"]["status"]) == "CONFIRMED"
+    assert str(events[keep.calendar_uid]["status"]) == "CONFIRMED"
     assert body.count(b"\r\nSTATUS:CANCELLED\r\n") == 1
     (vv,) = [v for v in vobject.readOne(body.decode()).vevent_list if v.status.value == "CANCELLED"]
-    assert vv.uid.value == f"{talk.uid}@journey"
+    assert vv.uid.value == talk.calendar_uid
 
 
 def test_cancelled_event_cancels_every_session(app, client):
@@ -361,7 +361,7 @@ def test_one_session(app, client):
         f"attachment; filename={event.slug}-session-{talk.id}.ics"
     )
     cal, vcal = _both_parsers(response.data)
-    assert [str(v["uid"]) for v in cal.walk("VEVENT")] == [f"{talk.uid}@journey"]
+    assert [str(v["uid"]) for v in cal.walk("VEVENT")] == [talk.calendar_uid]
     assert [v.summary.value for v in vcal.vevent_list] == ["Digital twins"]
     assert b"X-WR-CALNAME:Digital twins\r\n" in response.data
     assert len(cal.walk("VTIMEZONE")) == 1
@@ -521,9 +521,9 @@ def test_personal_feed_has_my_events_and_sessions_and_nothing_else(app, client):
     ]
     assert sorted(v.uid.value for v in vcal.vevent_list) == sorted(
         [
-            f"event-{s['conference'].id}@journey",
-            f"{s['booked'].uid}@journey",
-            f"{s['starred'].uid}@journey",
+            s["conference"].calendar_uid,
+            s["booked"].calendar_uid,
+            s["starred"].calendar_uid,
         ]
     )
     body = response.data.decode()
@@ -710,5 +710,49 @@ def test_personal_feed_in_a_fixed_number_of_queries(app, client, count_queries):
     with count_queries() as queries:
         response = client.get(f"/calendar/{token}.ics")
     assert len(_vevents(response.data)) == 62 + 2
-    # user, registrations, sessions, events, rooms, speakers
-    assert len(queries) == 6
+    # user, registrations, chosen session ids, sessions, events, rooms, speakers
+    assert len(queries) == 7
+
+
+# ---- speakers and the standards' edge cases ------------------------------------------------
+
+
+def test_speaker_feed_holds_the_published_sessions_they_speak_at(client):
+    me = make_user()
+    profile = make_speaker("Ann Speaker", user_id=me.id)
+    other = make_speaker("Bob Other")
+    event = _event_at(datetime(2027, 9, 15, 8))
+    mine = _session_at(event, datetime(2027, 9, 15, 9), title="My talk", speakers=[profile])
+    _session_at(event, datetime(2027, 9, 15, 10), title="Not mine", speakers=[other])
+    # Added to the draft only: not on the published agenda, so not in the feed yet.
+    later = _session_at(event, datetime(2027, 9, 15, 11), title="Draft only", speakers=[other])
+    later.speaker_links.clear()
+    db.session.flush()
+    from app.events.models import SessionSpeaker
+
+    db.session.add(SessionSpeaker(session_id=later.id, speaker_id=profile.id, position=0))
+    draft_event = make_event(status="draft")
+    _session_at(draft_event, draft_event.starts_at, title="Unpublished event", speakers=[profile])
+    token = _with_token(me)
+    db.session.commit()
+
+    body = client.get(f"/calendar/{token}.ics").data
+    assert [str(v["summary"]) for v in _vevents(body)] == ["My talk"]
+    assert [str(v["uid"]) for v in _vevents(body)] == [mine.calendar_uid]
+
+
+def test_event_feed_timezone_is_rule_based_for_outlook(client):
+    event = _event_at(datetime(2027, 7, 6, 8))
+    _session_at(event, datetime(2027, 7, 6, 9), title="Summer")
+    _session_at(event, datetime(2027, 7, 6, 9) + timedelta(days=150), title="Winter")
+    db.session.commit()
+    body = client.get(f"/events/{event.slug}/calendar.ics").data
+    cal = icalendar.Calendar.from_ical(body)
+    [tz] = cal.walk("VTIMEZONE")
+    assert [c.name for c in tz.subcomponents] == ["DAYLIGHT", "STANDARD"]
+    assert [(c["rrule"]["BYMONTH"], c["rrule"]["BYDAY"]) for c in tz.subcomponents] == [
+        ([3], ["-1SU"]),
+        ([10], ["-1SU"]),
+    ]
+    assert b"RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\n" in body
+    assert b"RDATE" not in body

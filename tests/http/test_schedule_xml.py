@@ -3,7 +3,10 @@
 import re
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 from xml.etree import ElementTree as ET
+
+from lxml import etree
 
 from app.events.published import snapshot
 from app.extensions import db
@@ -12,7 +15,17 @@ from tests.http.test_agenda_public import _make_large_agenda, _queries_for
 
 # What the c3voc schedule.xml schema asks of every <event>.
 EVENT_CHILDREN = {"room", "title", "subtitle", "type", "date", "start", "duration", "abstract",
-                  "slug", "track", "language", "persons", "links"}  # fmt: skip
+                  "slug", "track", "language", "persons", "url", "links"}  # fmt: skip
+XSD = etree.XMLSchema(
+    etree.parse(str(Path(__file__).parents[1] / "vendor" / "c3voc" / "schedule.xml.xsd"))
+)
+
+
+def _assert_valid(body: bytes) -> None:
+    document = etree.fromstring(body)
+    assert XSD.validate(document), XSD.error_log
+
+
 START = re.compile(r"^[0-2][0-9]:[0-5][0-9]$")
 DURATION = re.compile(r"^[0-9]{1,2}:[0-9]{2}$")
 
@@ -41,6 +54,7 @@ def _two_day_summer_event():
 def test_schedule_xml_has_the_frab_structure_in_local_time(client):
     event, talk, visit = _two_day_summer_event()
     db.session.commit()
+    (ann_id, ann_slug), (bob_id, _) = [(s.id, s.slug) for s in talk.speakers]
     response = client.get("/events/lean-forum/schedule.xml")
     assert response.status_code == 200
     assert response.mimetype == "application/xml"
@@ -53,7 +67,10 @@ def test_schedule_xml_has_the_frab_structure_in_local_time(client):
     assert {c.tag: c.text for c in conference} == {
         "title": "Lean Forum", "acronym": "lean-forum", "start": "2027-07-06",
         "end": "2027-07-07", "days": "2", "timeslot_duration": "00:05",
+        "base_url": "http://localhost/", "url": "http://localhost/events/lean-forum",
+        "time_zone_name": "Europe/London",
     }  # fmt: skip
+    _assert_valid(response.data)
 
     days = root.findall("day")
     assert [(d.get("index"), d.get("date")) for d in days] == [
@@ -74,7 +91,13 @@ def test_schedule_xml_has_the_frab_structure_in_local_time(client):
     assert values["room"] == room.get("name") == event.venue.rooms[0].name
     assert (values["type"], values["track"]) == ("talk", "Lean")
     assert values["abstract"] == "How we halved lead time."
-    assert [p.text for p in first.find("persons")] == ["Ann Example", "Bob Example"]
+    persons = first.find("persons")
+    assert [p.text for p in persons] == ["Ann Example", "Bob Example"]
+    assert [p.get("id") for p in persons] == [str(ann_id), str(bob_id)]
+    assert persons[0].get("guid") == str(
+        uuid.uuid5(uuid.NAMESPACE_URL, f"http://localhost/speakers/{ann_slug}")
+    )
+    assert first.findtext("url") == f"http://localhost/events/lean-forum/agenda#s-{talk.id}"
     assert first.find("links/link").get("href").endswith(f"/events/lean-forum/agenda#s-{talk.id}")
     # A session without a room is still placed; cancelled and unpublished ones are not there.
     [tour] = days[1].findall("room/event")
@@ -87,7 +110,9 @@ def test_schedule_xml_has_the_frab_structure_in_local_time(client):
 def test_every_event_meets_the_schema_patterns_with_unique_ids(client):
     _make_large_agenda(60, 10, "big-forum")
     db.session.commit()
-    root = ET.fromstring(client.get("/events/big-forum/schedule.xml").data)
+    body = client.get("/events/big-forum/schedule.xml").data
+    _assert_valid(body)
+    root = ET.fromstring(body)
     events = list(root.iter("event"))
     assert len(events) == 60
     for e in events:
@@ -129,3 +154,8 @@ def test_schedule_xml_runs_a_fixed_number_of_queries(client, count_queries):
     large = _queries_for(client, count_queries, "/events/large/schedule.xml")
     assert small == large
     assert large <= 7
+
+
+def test_xsd_refuses_what_it_should():
+    """The vendored schema is live: a document missing a required part fails it."""
+    assert not XSD.validate(etree.fromstring(b"<schedule><version>1</version></schedule>"))

@@ -40,7 +40,7 @@ def test_one_day_event_is_one_entry_in_london_time(app):
     assert b"DTSTART;TZID=Europe/London:20270915T090000\r\n" in body
     assert b"DTEND;TZID=Europe/London:20270915T170000\r\n" in body
     assert vevent.start.astimezone().utctimetuple()[:5] == (2027, 9, 15, 8, 0)
-    assert str(vevent["uid"]) == f"event-{event.id}@journey"
+    assert str(vevent["uid"]) == event.calendar_uid
     assert str(vevent["summary"]) == "Journey 2027"
     assert str(vevent["status"]) == "CONFIRMED"
     assert str(vevent["url"]) == f"{BASE}/events/{event.slug}"
@@ -60,10 +60,12 @@ def test_multi_day_event_is_one_entry_per_day(app):
         ("2027-10-31T09:00:00+00:00", "2027-10-31T17:00:00+00:00"),
         ("2027-11-01T09:00:00+00:00", "2027-11-01T17:00:00+00:00"),
     ]
+    local, _, host = event.calendar_uid.partition("@")
+    assert host == "localhost"  # TestConfig.BASE_URL's host
     assert [str(v["uid"]) for v in vevents] == [
-        f"event-{event.id}@journey",
-        f"event-{event.id}-day-2@journey",
-        f"event-{event.id}-day-3@journey",
+        event.calendar_uid,
+        f"{local}-day-2@localhost",
+        f"{local}-day-3@localhost",
     ]
     assert str(vevents[1]["summary"]) == f"{event.title} (day 2 of 3)"
     # An independent parser reads the same times.

@@ -79,6 +79,8 @@ def _register_blueprints(app: Flask) -> None:
     from app.feeds.routes import bp as feeds_bp
     from app.health import bp as health_bp
     from app.organiser.routes import bp as organiser_bp
+    from app.outcomes.business_routes import bp as business_bp
+    from app.outcomes.organiser_routes import bp as outcomes_bp
     from app.payments.routes import bp as payments_bp
     from app.registration.routes import bp as registration_bp
 
@@ -96,6 +98,8 @@ def _register_blueprints(app: Flask) -> None:
         feeds_bp,
         feedback_bp,
         organiser_bp,
+        outcomes_bp,
+        business_bp,
     ):
         app.register_blueprint(bp)
 

@@ -20,6 +20,7 @@ EXTRA_STEPS: list[str] = [
     "app.demo.registrations",
     "app.demo.past",
     "app.demo.impact",
+    "app.demo.outcomes",
 ]
 
 

@@ -4,6 +4,7 @@
 NAV = [
     ("organiser.speakers", "Speakers", "speakers"),
     ("organiser.benchmark_overview", "Benchmark", "benchmark"),
+    ("outcomes.dashboard", "Outcomes", "outcomes"),
 ]
 
 # (endpoint taking event_id, label) on an event's overview page.

@@ -109,6 +109,7 @@ class Report:
     rows: list[BusinessRow]
     evidence: list[Evidence]
     progress: list[Progress]
+    claims: list[tuple] = field(default_factory=list)  # (org, kind, status, qty, detail, ind, on)
 
     @property
     def hours(self) -> float:
@@ -161,9 +162,8 @@ def build_report(
         if row is not None:
             row.declared_on = row.declared_on or d.signed_on
             row.declaration = d
-    for org_id, kind, status, quantity, detail, indicator_id, _ in _claim_rows(
-        programme, filters, organisation_ids
-    ):
+    claims = _claim_rows(programme, filters, organisation_ids)
+    for org_id, kind, status, quantity, detail, indicator_id, _ in claims:
         row = rows.get(org_id)
         if row is None or status == ClaimStatus.REJECTED:
             continue
@@ -181,7 +181,7 @@ def build_report(
         elif kind == ClaimKind.CUSTOM:
             row.custom[(indicator_id, status)] += quantity
     ordered = list(rows.values())
-    return Report(programme, filters, ordered, evidence, progress(programme, ordered))
+    return Report(programme, filters, ordered, evidence, progress(programme, ordered), claims)
 
 
 def progress(programme: Programme, rows: list[BusinessRow]) -> list[Progress]:

@@ -86,7 +86,7 @@ def _organiser_only(actor: User) -> None:
         raise OutcomesForbidden("Only organisers can do this.")
 
 
-def _audit(programme_id: int, organisation_id: int, actor: User, action: str, detail: str = "",
+def audit(programme_id: int, organisation_id: int, actor: User, action: str, detail: str = "",
            claim_id: int | None = None) -> None:  # fmt: skip
     db.session.add(
         OutcomeAudit(
@@ -289,7 +289,7 @@ def sign_declaration(
     db.session.add(declaration)
     db.session.flush()
     on_behalf = " (by an organiser on the business's behalf)" if actor.is_organiser else ""
-    _audit(programme.id, organisation.id, actor, "declaration_signed",
+    audit(programme.id, organisation.id, actor, "declaration_signed",
            f"version {declaration.version}, signed as {signed_name}{on_behalf}")  # fmt: skip
     db.session.flush()
     return declaration
@@ -369,7 +369,7 @@ def record_claim(
     )
     db.session.add(claim)
     db.session.flush()
-    _audit(programme.id, organisation.id, actor, "claim_recorded",
+    audit(programme.id, organisation.id, actor, "claim_recorded",
            f"{data.kind}: {claim.title or claim.description[:80]}", claim.id)  # fmt: skip
     db.session.flush()
     return claim
@@ -407,7 +407,7 @@ def review_claim(
     ).rowcount
     if done != 1:
         raise OutcomesError("This claim has already been reviewed.")
-    _audit(claim.programme_id, claim.organisation_id, actor, f"claim_{decision}", note, claim.id)
+    audit(claim.programme_id, claim.organisation_id, actor, f"claim_{decision}", note, claim.id)
     db.session.flush()
     db.session.refresh(claim)
     return claim

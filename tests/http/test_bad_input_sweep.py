@@ -45,6 +45,7 @@ from app.events.agenda_services import MAX_SPEAKERS
 from app.events.models import AgendaSession, Event, Speaker
 from app.extensions import db
 from app.feeds.services import reset_calendar_token
+from app.outcomes.models import OutcomeClaim
 from app.registration.models import Registration
 from tests.conftest import IsolatedClient
 from tests.factories import login_id, make_user
@@ -364,6 +365,8 @@ def demo(app, monkeypatch) -> Demo:
         "secret": registration.ticket_secret,
         "pillar_key": current_questionnaire().pillar_keys[0],
         "status": "published",
+        "organisation_id": str(delegate.organisation_id),
+        "claim_id": str(db.session.execute(select(OutcomeClaim.id)).scalars().first()),
     }
     return Demo(
         users={

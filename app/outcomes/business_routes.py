@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from app.auth.roles import verified_required
 from app.extensions import db
 from app.outcomes import services
 from app.outcomes.evidence import attach_evidence
@@ -63,7 +64,7 @@ def _claim_data(form) -> ClaimData:
 
 
 @bp.post("/outcomes/claims")
-@login_required
+@verified_required
 def record_claim():
     organisation, programme = _own_business()
     if programme is None:
@@ -90,7 +91,7 @@ def record_claim():
 
 
 @bp.post("/outcomes/declaration")
-@login_required
+@verified_required
 def declare():
     organisation, programme = _own_business()
     if programme is None:

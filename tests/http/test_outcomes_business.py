@@ -136,3 +136,13 @@ def test_without_a_programme_the_page_says_so(client, login, app):
     response = client.get("/business/outcomes")
     assert response.status_code == 200
     assert "has not set up the funded programme" in response.get_data(as_text=True)
+
+
+def test_an_unconfirmed_address_cannot_claim_or_declare(client, login, world):
+    newcomer = make_user(organisation=world["a"], email_verified_at=None)
+    db.session.commit()
+    login(newcomer)
+    data = _form(client)
+    assert client.post("/business/outcomes/claims", data=data).status_code == 403
+    assert client.post("/business/outcomes/declaration", data=data).status_code == 403
+    assert _count(OutcomeClaim) == _count(Declaration) == 0

@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format chromium bench-deps clean
+.PHONY: run test lint format test-tools chromium bench-deps clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Journey needs Python 3.11 or newer (set PYTHON=python3.11).")'
@@ -26,17 +26,23 @@ run: $(VENV)/.runtime
 	@echo "Journey is starting on http://$${BIND:-127.0.0.1:5000}"
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-# Browser tests drive Debian's Chromium; install it when we can, say so when we cannot.
-chromium:
-	@if ! command -v chromium >/dev/null 2>&1; then \
+# Browser tests drive Debian's Chromium; the any-day test moves the calendar with faketime.
+# Install them when we can (root with apt-get), say so when we cannot.
+test-tools:
+	@missing=""; \
+	command -v chromium >/dev/null 2>&1 || missing="$$missing chromium chromium-driver"; \
+	command -v faketime >/dev/null 2>&1 || missing="$$missing faketime"; \
+	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    echo "Installing Chromium for the browser tests (apt-get)…"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver) >/dev/null; \
+	    echo "Installing$$missing for the tests (apt-get)…"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing) >/dev/null; \
 	  else \
-	    echo "NOTE: Chromium is not installed, so the browser tests will be skipped."; \
-	    echo "      Install it with: sudo apt-get install chromium chromium-driver"; \
+	    echo "NOTE: not installed:$$missing; the tests that need them will be skipped."; \
+	    echo "      Install with: sudo apt-get install$$missing"; \
 	  fi; \
 	fi
+
+chromium: test-tools
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check .
@@ -46,8 +52,12 @@ format: $(VENV)/.dev
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: $(VENV)/.dev chromium lint
-	$(BIN)/pytest
+# Tests run in parallel, one process per core (pytest-xdist); each process has its own database.
+# PYTEST_ARGS passes extra options, e.g. PYTEST_ARGS='-m "not browser"'.
+TEST_WORKERS ?= auto
+PYTEST_ARGS ?=
+test: $(VENV)/.dev test-tools lint
+	$(BIN)/pytest -n $(TEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -151,6 +151,8 @@ class TestConfig(Config):
     STRIPE_CHECKOUT_MINUTES = 30
     STRIPE_API_BASE = None
     EVENT_REMINDER_HOURS = 48
+    # Real scrypt with small work factors: hundreds of test users cost milliseconds, not minutes.
+    PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 (a method, not a password)
 
     def __init__(self) -> None:
         pass  # tests set every value here; the environment of the test run is not checked

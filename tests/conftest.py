@@ -194,10 +194,20 @@ CHROMIUM_ARGS = [
 ]
 
 
+def pytest_collection_modifyitems(config, items):
+    """On CI a missing Chromium fails the run: skipping would hide the whole browser layer."""
+    wanted = any(item.get_closest_marker("browser") for item in items)
+    if wanted and os.environ.get("CI") and not os.path.exists(CHROMIUM):
+        raise pytest.UsageError(
+            f"CI is set but Chromium is missing at {CHROMIUM}: the browser tests cannot run. "
+            "Install it (apt-get install chromium chromium-driver) or run `make test` as root."
+        )
+
+
 @pytest.fixture(scope="session")
 def playwright_instance():
     if not os.path.exists(CHROMIUM):
-        pytest.skip("Chromium is not installed (apt-get install chromium)")
+        pytest.skip("Chromium is not installed (apt-get install chromium), browser tests skipped")
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:

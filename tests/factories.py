@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from app.auth.models import Organisation, Role, User
 from app.events.models import (
@@ -69,6 +69,7 @@ def make_event(
     kind: str = EventKind.CONFERENCE,
     starts_in: timedelta = timedelta(days=30),
     hours: int = 8,
+    starts_at: datetime | None = None,
     capacity: int | None = 100,
     price_pence: int = 0,
     ticket_capacity: int | None = None,
@@ -77,7 +78,8 @@ def make_event(
     **kw,
 ) -> Event:
     n = next(_seq)
-    starts = (utcnow() + starts_in).replace(hour=8, minute=0, second=0, microsecond=0)
+    # `starts_at` pins the day (see tests/clock.py); otherwise 08:00 UTC `starts_in` from now.
+    starts = starts_at or (utcnow() + starts_in).replace(hour=8, minute=0, second=0, microsecond=0)
     event = Event(
         slug=kw.pop("slug", f"event-{n}"),
         title=kw.pop("title", f"Event {n}"),

@@ -2,10 +2,12 @@
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from app.events.models import AgendaSession
 from app.extensions import db
+from tests.clock import next_summer_day, next_winter_day
 from tests.factories import make_event, make_session, make_speaker, make_user, organiser
 from tests.factories_agenda import make_booking
 
@@ -35,9 +37,8 @@ def _form(event, **kw):
 
 
 def _winter_event(**kw):
-    event = make_event(**kw)
-    assert event.starts_at.month in (11, 12, 1, 2), "tests assume GMT"
-    return event
+    """An event on a GMT day, so the form's London times equal the stored UTC times."""
+    return make_event(starts_at=next_winter_day(), **kw)
 
 
 def test_builder_needs_an_organiser(client, login):
@@ -91,6 +92,24 @@ def test_add_a_session_with_the_form(client, login):
     assert [s.name for s in session.speakers] == ["Bob", "Ann"]
     assert session.pillars == ["lean", "quality"] and session.capacity == 20
     assert session.published_at is None  # draft until published
+
+
+@pytest.mark.parametrize(
+    ("day", "utc_hours"),
+    [
+        (lambda: next_winter_day(), (10, 11)),  # GMT
+        (lambda: next_summer_day(), (9, 10)),  # BST: 10:00 in London is 09:00 UTC
+    ],
+    ids=["winter", "summer"],
+)
+def test_form_times_are_london_times_in_either_season(client, login, day, utc_hours):
+    event = make_event(starts_at=day())
+    login(organiser())
+    db.session.commit()
+    response = client.post(f"/organiser/events/{event.id}/agenda/sessions/new", data=_form(event))
+    assert response.status_code == 302
+    session = db.session.execute(select(AgendaSession)).scalar_one()
+    assert (session.starts_at.hour, session.ends_at.hour) == utc_hours
 
 
 def test_room_clash_on_the_form_is_refused_with_its_name(client, login):

@@ -2,7 +2,6 @@
 exactly one admission (DESIGN.md rule 5). Runs on SQLite, and on PostgreSQL with
 TEST_DATABASE_URL set."""
 
-import multiprocessing
 import uuid
 
 from sqlalchemy import func, select
@@ -11,6 +10,7 @@ from app.checkin.models import CheckIn, ScanLog
 from app.extensions import db
 from tests.factories import login_id, make_event
 from tests.factories_checkin import make_door_staff, make_registration
+from tests.processes import process_context
 
 PROCESSES = 8
 
@@ -43,7 +43,7 @@ def test_simultaneous_scans_admit_once(app, database_url):
     reg = make_registration(event)
     db.session.commit()
 
-    ctx = multiprocessing.get_context("spawn")
+    ctx = process_context()
     barrier = ctx.Barrier(PROCESSES)
     results = ctx.Queue()
     login_ids = [login_id(s) for s in staff]

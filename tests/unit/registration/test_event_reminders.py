@@ -1,7 +1,6 @@
 """Reminders before an event: one email per confirmed delegate, inside EVENT_REMINDER_HOURS,
 sent by the `expire-holds` round."""
 
-import multiprocessing
 from datetime import datetime, timedelta
 
 import pytest
@@ -14,6 +13,7 @@ from app.registration.models import EmailLog, Registration
 from app.timeutil import utcnow
 from tests.factories import make_event, make_session, organiser
 from tests.factories_registration import make_benchmark, make_delegate
+from tests.processes import process_context
 from tests.unit.registration import registration_workers
 
 DAY = timedelta(days=1)
@@ -268,7 +268,7 @@ def test_concurrent_rounds_send_each_reminder_once(app, database_url):
     db.session.commit()
 
     processes = 6
-    ctx = multiprocessing.get_context("spawn")
+    ctx = process_context()
     barrier, results = ctx.Barrier(processes), ctx.Queue()
     procs = [
         ctx.Process(

@@ -7,7 +7,6 @@ test runs the naive count-then-insert in the same harness and oversells, which s
 does produce the race the real code survives.
 """
 
-import multiprocessing
 from collections import Counter
 
 from sqlalchemy import func, select
@@ -17,13 +16,14 @@ from app.extensions import db
 from app.registration import services
 from app.registration.models import Registration, SessionBooking
 from tests.factories import make_event, make_session, make_user
+from tests.processes import process_context
 from tests.unit.registration import registration_workers
 
 PROCESSES = 8
 
 
 def _race(target, database_url, jobs: list[tuple]) -> list[tuple]:
-    ctx = multiprocessing.get_context("spawn")
+    ctx = process_context()
     barrier = ctx.Barrier(PROCESSES)
     results = ctx.Queue()
     procs = [

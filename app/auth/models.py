@@ -73,8 +73,11 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         # The method is configurable so the test suite can use cheap scrypt parameters;
         # production keeps werkzeug's memory-hard default.
-        method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
-        self.password_hash = generate_password_hash(password, method=method)
+        self.password_hash = generate_password_hash(password, method=self.password_hash_method())
+
+    @staticmethod
+    def password_hash_method() -> str:
+        return current_app.config.get("PASSWORD_HASH_METHOD", "scrypt")
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

@@ -26,7 +26,7 @@ def authenticate(email: str, password: str) -> User | None:
     the same password-hash work as a known one, so timing does not tell who has an account."""
     user = find_user_by_email(email)
     if user is None:
-        check_password_hash(_dummy_hash(), password)
+        check_password_hash(_dummy_hash(User.password_hash_method()), password)
         return None
     if not user.check_password(password) or not user.is_active:
         return None
@@ -34,9 +34,9 @@ def authenticate(email: str, password: str) -> User | None:
 
 
 @functools.cache
-def _dummy_hash() -> str:
+def _dummy_hash(method: str) -> str:
     # The same scheme and cost as real accounts (User.set_password).
-    return generate_password_hash(secrets.token_urlsafe(16), method="scrypt")
+    return generate_password_hash(secrets.token_urlsafe(16), method=method)
 
 
 def find_user_by_email(email: str) -> User | None:

@@ -1011,8 +1011,18 @@ def test_every_post_refuses_a_missing_csrf_token(app, client, login, rule):
 @pytest.mark.config(WTF_CSRF_ENABLED=True)
 def test_the_stripe_webhook_needs_no_csrf_token(client):
     response = client.post("/payments/stripe/webhook", data=b"{}", content_type="application/json")
-    # Refused for want of configuration or signature, never for want of a CSRF token.
-    assert response.status_code in (400, 503)
+    # Without Stripe keys: refused for want of configuration, never for want of a CSRF token.
+    assert response.status_code == 503
+    assert response.json["error"] == "Not configured"
+
+
+@pytest.mark.config(
+    WTF_CSRF_ENABLED=True, STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET="whsec_test"
+)
+def test_the_configured_stripe_webhook_refuses_an_unsigned_body_not_a_missing_csrf_token(client):
+    response = client.post("/payments/stripe/webhook", data=b"{}", content_type="application/json")
+    assert response.status_code == 400
+    assert response.json["error"] == "Bad request"
     assert b"security token" not in response.data and b"CSRF" not in response.data
 
 

@@ -11,6 +11,12 @@ from tests.factories import make_event, make_user, organiser
 from tests.factories_registration import make_delegate
 
 
+def _decoded(response) -> list[str]:
+    """What a real decoder reads from the PNG the response carries."""
+    assert (response.status_code, response.mimetype) == (200, "image/png")
+    return [r.text for r in zxingcpp.read_barcodes(Image.open(io.BytesIO(response.data)))]
+
+
 def _confirmed():
     event = make_event()
     user = make_delegate()
@@ -40,7 +46,8 @@ def test_typed_code_in_lower_case_with_spaces_still_finds_the_ticket(client, log
     login(user)
     db.session.commit()
     typed = registration.ticket_secret.lower()
-    assert client.get(f"/tickets/%20{typed}%20/qr.png").status_code == 200
+    response = client.get(f"/tickets/%20{typed}%20/qr.png")
+    assert _decoded(response) == [registration.ticket_secret]  # the canonical upper-case code
 
 
 def test_someone_elses_ticket_is_not_found(client, login):
@@ -54,9 +61,12 @@ def test_someone_elses_ticket_is_not_found(client, login):
 
 def test_organiser_may_see_any_ticket(client, login):
     _, registration = _confirmed()
+    _, other = _confirmed()
     login(organiser())
     db.session.commit()
-    assert client.get(f"/tickets/{registration.ticket_secret}/qr.png").status_code == 200
+    for ticket in (registration, other):
+        response = client.get(f"/tickets/{ticket.ticket_secret}/qr.png")
+        assert _decoded(response) == [ticket.ticket_secret]
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):

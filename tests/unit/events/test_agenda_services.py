@@ -61,11 +61,28 @@ def test_room_double_booking_is_refused_naming_the_other_session(app):
     assert _count() == before
 
 
+def _stored(session_id):
+    db.session.expire_all()
+    s = db.session.get(AgendaSession, session_id)
+    return (s.title, s.event_id, s.room_id, s.starts_at, s.ends_at, s.status)
+
+
 def test_back_to_back_sessions_in_one_room_are_fine(app):
     event = make_event()
-    make_session(event, start_offset=timedelta(hours=2), minutes=60)
-    session = create_session(organiser(), event, _data(event, start_h=3))
-    assert session.id is not None
+    room = event.venue.rooms[0]
+    make_session(event, start_offset=timedelta(hours=2), minutes=60, room=room)
+    before = _count()
+    session = create_session(organiser(), event, _data(event, "Next", start_h=3, room=room))
+    assert _count() == before + 1
+    starts = event.starts_at + timedelta(hours=3)  # the moment the first one ends
+    assert _stored(session.id) == (
+        "Next",
+        event.id,
+        room.id,
+        starts,
+        starts + timedelta(minutes=45),
+        "scheduled",
+    )
 
 
 def test_room_clash_with_another_event_at_the_same_venue(app):
@@ -79,8 +96,20 @@ def test_room_clash_with_another_event_at_the_same_venue(app):
 
 def test_cancelled_session_does_not_hold_its_room(app):
     event = make_event()
-    make_session(event, start_offset=timedelta(hours=2), status="cancelled")
-    assert create_session(organiser(), event, _data(event, start_h=2)).id
+    room = event.venue.rooms[0]
+    make_session(event, start_offset=timedelta(hours=2), status="cancelled", room=room)
+    before = _count()
+    session = create_session(organiser(), event, _data(event, "Instead", start_h=2, room=room))
+    assert _count() == before + 1
+    starts = event.starts_at + timedelta(hours=2)
+    assert _stored(session.id) == (
+        "Instead",
+        event.id,
+        room.id,
+        starts,
+        starts + timedelta(minutes=45),
+        "scheduled",
+    )
 
 
 def test_speaker_double_booking_is_refused(app):

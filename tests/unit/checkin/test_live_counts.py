@@ -8,20 +8,20 @@ import pytest
 
 from app.checkin.reports import live_counts
 from app.checkin.services import redeem_ticket, undo_checkin
-from app.extensions import db
+from tests.clock import next_summer_day, next_winter_day
 from tests.factories import make_event, make_session, make_user
 from tests.factories_checkin import make_booking, make_door_staff, make_registration
 
-WINTER = datetime(2027, 1, 15)  # GMT: London wall clock = UTC
-SUMMER = datetime(2027, 7, 15)  # BST: London wall clock = UTC + 1
+WINTER = next_winter_day(hour=0)  # GMT: London wall clock = UTC
+SUMMER = next_summer_day(hour=0)  # BST: London wall clock = UTC + 1
 
 _n = iter(range(10**6))
 
 
 def _event(day: datetime, tz: str = "Europe/London"):
-    event = make_event(slug=f"counts-{next(_n)}", timezone=tz)
-    event.starts_at, event.ends_at = day + timedelta(hours=8), day + timedelta(hours=17)
-    db.session.flush()
+    event = make_event(
+        slug=f"counts-{next(_n)}", timezone=tz, starts_at=day + timedelta(hours=8), hours=9
+    )
     return event, make_door_staff(event, name="Dev Door")
 
 
@@ -139,12 +139,13 @@ def test_points_expect_the_booked_at_workshops_and_every_confirmed_delegate_else
 
     counts = live_counts(event)
 
+    day = SUMMER.strftime("%a")  # sessions at 09:00 and 10:00 UTC, shown in BST
     assert (counts.checked_in, counts.expected, counts.needs_attention) == (1, 3, 2)
     assert [
         (p.session_id, p.title, p.starts_local, p.checked_in, p.expected, p.bookable)
         for p in counts.points
     ] == [
         (None, "Entrance", "", 1, 3, False),
-        (keynote.id, "Keynote", "Thu 10:00", 0, 3, False),
-        (workshop.id, "Lean workshop", "Thu 11:00", 1, 1, True),
+        (keynote.id, "Keynote", f"{day} 10:00", 0, 3, False),
+        (workshop.id, "Lean workshop", f"{day} 11:00", 1, 1, True),
     ]

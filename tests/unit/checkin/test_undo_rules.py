@@ -1,8 +1,7 @@
 """Undo at the edges: the five-minute window to the second, and two devices undoing the same
 admission at the same moment (separate processes, SQLite and PostgreSQL alike)."""
 
-import multiprocessing
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
@@ -10,11 +9,13 @@ from sqlalchemy import select
 from app.checkin.models import CheckIn, ScanLog
 from app.checkin.services import CheckinForbidden, redeem_ticket, undo_checkin
 from app.extensions import db
+from tests.clock import next_winter_day
 from tests.factories import make_event
 from tests.factories_checkin import make_door_staff, make_registration
+from tests.processes import process_context
 from tests.unit.checkin import undo_workers
 
-AT = datetime(2027, 1, 15, 9, 30, 0)  # a fixed instant: undo rules measure from the admission
+AT = next_winter_day(hour=9) + timedelta(minutes=30)  # undo measures from the admission
 
 
 @pytest.fixture
@@ -68,7 +69,7 @@ def test_two_simultaneous_undos_one_succeeds_one_is_refused_one_log_entry(admitt
     db.session.commit()
     when = AT + timedelta(minutes=2)
 
-    ctx = multiprocessing.get_context("spawn")
+    ctx = process_context()
     barrier = ctx.Barrier(2)
     results = ctx.Queue()
     args = (database_url, event.id, staff.id, checkin_id, when, barrier, results)

@@ -14,12 +14,13 @@ from app.extensions import db
 @click.option("--interval", default=60, show_default=True, type=click.IntRange(min=1))
 def expire_holds_command(loop: bool, interval: int) -> None:
     """Release lapsed seat holds, send reminders, fill seats from waiting lists, ask
-    delegates for feedback once their event is over, and remind businesses whose benchmark
-    runs out within a month.
+    delegates for feedback once their event is over, remind businesses whose benchmark
+    runs out within a month, and ask assisted businesses for their outcomes.
 
     Idempotent and safe to run from cron every minute, even on several machines at once."""
     from app.benchmark.renewals import send_renewal_reminders
     from app.feedback.invitations import send_feedback_invitations
+    from app.outcomes.follow_ups import send_follow_ups
     from app.registration.services import expire_holds
 
     while True:
@@ -27,6 +28,7 @@ def expire_holds_command(loop: bool, interval: int) -> None:
             summary = expire_holds()
             invited = send_feedback_invitations()
             renewals = send_renewal_reminders()
+            follow_ups = send_follow_ups()
             db.session.commit()
         except Exception:
             db.session.rollback()
@@ -39,6 +41,8 @@ def expire_holds_command(loop: bool, interval: int) -> None:
                 click.echo(f"Asked {invited} delegates for feedback on events just over.")
             if renewals:
                 click.echo(f"Reminded {renewals} delegates that their benchmark runs out soon.")
+            if follow_ups:
+                click.echo(f"Asked {follow_ups} delegates of assisted businesses for outcomes.")
         if not loop:
             return
         db.session.remove()

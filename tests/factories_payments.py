@@ -23,3 +23,16 @@ def make_pending_registration(event: Event | None = None, user=None, **kw) -> Re
     registration = register_delegate(user, event, event.ticket_types[0], **kw)
     db.session.flush()
     return registration
+
+
+def checkout(registration: Registration, actor=None, now=None, session_minutes: int = 30, **urls):
+    """The two steps the checkout view takes, with its commit between them (no row lock is
+    held while Stripe is called)."""
+    from app.payments import services
+
+    actor = actor or registration.user
+    plan = services.prepare_checkout(registration, actor, now=now, session_minutes=session_minutes)
+    db.session.commit()
+    urls.setdefault("success_url", "http://localhost/ok?session_id={CHECKOUT_SESSION_ID}")
+    urls.setdefault("cancel_url", "http://localhost/cancel")
+    return services.open_checkout(plan, actor, now=now, **urls)

@@ -53,6 +53,26 @@ class Refund:
 
 
 @dataclass(frozen=True)
+class Dispute:
+    id: str
+    charge: str | None
+    payment_intent: str | None
+    amount: int
+    currency: str
+    status: str  # warning_needs_response | needs_response | under_review | won | lost | ...
+    reason: str
+
+
+@dataclass(frozen=True)
+class RefundDetail:
+    id: str
+    payment_intent: str | None
+    amount: int
+    status: str  # pending | succeeded | failed | canceled
+    failure_reason: str
+
+
+@dataclass(frozen=True)
 class WebhookEvent:
     id: str
     type: str
@@ -141,6 +161,9 @@ def create_checkout_session(
         "client_reference_id": client_reference_id,
         "metadata": metadata,
         "payment_intent_data": {"metadata": metadata},
+        # Cards settle at once. Delayed methods (Bacs Direct Debit...) would complete the
+        # session unpaid, release the seat and refund the payment days later.
+        "payment_method_types": ["card"],
         "expires_at": int(expires_at.replace(tzinfo=UTC).timestamp()),
         "success_url": success_url,
         "cancel_url": cancel_url,
@@ -191,6 +214,32 @@ def create_refund(
     )
     data = obj.to_dict()
     return Refund(id=data["id"], status=data.get("status") or "", amount=int(data["amount"]))
+
+
+def retrieve_dispute(dispute_id: str) -> Dispute:
+    client = _client()
+    data = _call("dispute lookup", client.v1.disputes.retrieve, dispute_id).to_dict()
+    return Dispute(
+        id=data["id"],
+        charge=_id_of(data.get("charge")),
+        payment_intent=_id_of(data.get("payment_intent")),
+        amount=int(data.get("amount") or 0),
+        currency=(data.get("currency") or "").upper(),
+        status=data.get("status") or "",
+        reason=data.get("reason") or "",
+    )
+
+
+def retrieve_refund(refund_id: str) -> RefundDetail:
+    client = _client()
+    data = _call("refund lookup", client.v1.refunds.retrieve, refund_id).to_dict()
+    return RefundDetail(
+        id=data["id"],
+        payment_intent=_id_of(data.get("payment_intent")),
+        amount=int(data.get("amount") or 0),
+        status=data.get("status") or "",
+        failure_reason=data.get("failure_reason") or "",
+    )
 
 
 def construct_event(payload: bytes, sig_header: str | None, secret: str) -> WebhookEvent:

@@ -54,19 +54,46 @@ def checkout(registration_id: int):
     )
     cancel_url = base + url_for(".checkout_cancelled", registration_id=registration.id)
     try:
-        payment = services.start_checkout(
+        plan = services.prepare_checkout(
             registration,
             current_user,
-            success_url=success_url,
-            cancel_url=cancel_url,
             session_minutes=int(current_app.config.get("STRIPE_CHECKOUT_MINUTES", 30)),
+        )
+        db.session.commit()  # releases the row locks before Stripe is called
+    except services.PaymentError as exc:
+        db.session.rollback()
+        flash(str(exc), "warning")
+        return redirect(status_url)
+    try:
+        payment = services.open_checkout(
+            plan, current_user, success_url=success_url, cancel_url=cancel_url
         )
         db.session.commit()
     except (services.PaymentError, GatewayError) as exc:
         db.session.rollback()
+        services.abandon_checkout(plan)
+        db.session.commit()
         flash(str(exc), "warning")
         return redirect(status_url)
+    if payment.registration.status != RegistrationStatus.PENDING_PAYMENT:
+        flash("This registration is no longer waiting for a payment.", "warning")
+        return redirect(status_url)
     return redirect(payment.checkout_url, code=303)
+
+
+def _settle_refund(payment_id: int | None) -> str | None:
+    """A late or duplicate payment is refunded after the commit that found it, so that no
+    row lock is held while Stripe is called. Raises GatewayError if Stripe fails: the
+    payment stays "refund due" (shown on the revenue page) and Stripe's retry settles it."""
+    if payment_id is None:
+        return None
+    try:
+        outcome = services.settle_refund(payment_id)
+        db.session.commit()
+    except (services.PaymentError, GatewayError):
+        db.session.rollback()
+        raise
+    return outcome
 
 
 @bp.get("/registrations/<int:registration_id>/return")
@@ -77,8 +104,10 @@ def checkout_return(registration_id: int):
     session_id = request.args.get("session_id", "")[:255]
     if session_id and _stripe_enabled() and registration.user_id == current_user.id:
         try:
-            services.confirm_from_return(registration, current_user, session_id)
+            result = services.confirm_from_return(registration, current_user, session_id)
             db.session.commit()
+            if result is not None and result.startswith("refund due"):
+                _settle_refund(services.payment_id_for(session_id))
         except (ValueError, GatewayError) as exc:
             # The webhook will settle it; the status page keeps watching.
             db.session.rollback()
@@ -161,7 +190,12 @@ def stripe_webhook():
         db.session.commit()
     except services.DuplicateEventError:
         db.session.rollback()
-        return jsonify(received=True, id=event.id, outcome="duplicate: already processed")
+        try:  # a refund left due by an earlier delivery is made now
+            settled = _settle_refund(services.refund_due_for_event(event.id))
+        except (services.PaymentError, GatewayError) as exc:
+            return jsonify(error="Stripe unavailable", message=str(exc)), 503
+        outcome = settled or "duplicate: already processed"
+        return jsonify(received=True, id=event.id, outcome=outcome)
     except GatewayError as exc:
         db.session.rollback()
         return jsonify(error="Stripe unavailable", message=str(exc)), 503
@@ -170,5 +204,12 @@ def stripe_webhook():
         db.session.rollback()
         current_app.logger.exception("Stripe event %s (%s) failed", event.id, event.type)
         return jsonify(error="Not applied", message=str(exc)), 500
-    current_app.logger.info("Stripe event %s %s: %s", event.id, event.type, result.outcome)
-    return jsonify(received=True, id=event.id, outcome=result.outcome)
+    outcome = result.outcome
+    if result.refund_due:
+        try:
+            outcome = _settle_refund(result.payment_id) or outcome
+        except (services.PaymentError, GatewayError) as exc:
+            # Recorded and committed; Stripe retries this event and the refund is made then.
+            return jsonify(error="Stripe unavailable", message=str(exc)), 503
+    current_app.logger.info("Stripe event %s %s: %s", event.id, event.type, outcome)
+    return jsonify(received=True, id=event.id, outcome=outcome)

@@ -13,7 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -32,6 +32,7 @@ from app.registration.services import (
     refund_registration,
     release_registration,
 )
+from app.templating import format_amount as format_money
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ HOLD_GRACE = timedelta(minutes=15)
 REUSE_MIN_LEFT = timedelta(minutes=10)
 
 OPEN, PAID, EXPIRED, REFUNDED = "open", "paid", "expired", "refunded"
+# Paid for a seat no longer waiting: to be refunded at Stripe once no lock is held.
+REFUND_DUE = "refund_due"
 
 
 class PaymentError(ValueError):
@@ -104,19 +107,28 @@ def latest_payment(registration_id: int) -> Payment | None:
     ).scalar_one_or_none()
 
 
-def start_checkout(
+@dataclass(frozen=True)
+class CheckoutPlan:
+    """What prepare_checkout decided, for open_checkout to carry out after the commit."""
+
+    payment_id: int
+    ready: bool  # an open Stripe session with time left: send the delegate there
+    stale_session_ids: tuple[str, ...] = ()  # sessions to close at Stripe first
+
+
+def prepare_checkout(
     registration: Registration,
     actor: User,
     *,
-    success_url: str,
-    cancel_url: str,
     session_minutes: int = MIN_SESSION_MINUTES,
     now: datetime | None = None,
-) -> Payment:
-    """An open Checkout Session for the registration: the current one if it has time left,
-    otherwise a new attempt with its own idempotency key. Extends the seat hold to cover it.
+) -> CheckoutPlan:
+    """Step 1 of 2, under row locks and without calling Stripe: check that the registration
+    awaits payment and reserve the attempt (a Payment with its idempotency key and expiry).
+    The caller commits, which releases the locks, before open_checkout talks to Stripe.
 
-    `success_url` may contain Stripe's `{CHECKOUT_SESSION_ID}` placeholder.
+    A second click while an attempt is reserved but not yet at Stripe reuses that attempt:
+    the same idempotency key gets the same Checkout Session back from Stripe.
     """
     now = now or utcnow()
     if actor.id != registration.user_id:
@@ -132,31 +144,71 @@ def start_checkout(
     if registration.hold_expires_at is not None and registration.hold_expires_at <= now:
         raise PaymentError("Your seat is no longer held. Please register again.")
 
-    current = db.session.execute(
-        select(Payment)
-        .where(*open_attempts)
-        .order_by(Payment.id.desc())
-        .execution_options(populate_existing=True)
-    ).scalars()
+    current = list(
+        db.session.execute(
+            select(Payment)
+            .where(*open_attempts)
+            .order_by(Payment.id.desc())
+            .execution_options(populate_existing=True)
+        ).scalars()
+    )
+    reserved = None
     for payment in current:
         time_left = (payment.expires_at or now) - now
         if time_left >= REUSE_MIN_LEFT and payment.checkout_url:
-            return payment
-        _close_session(payment)
+            return CheckoutPlan(payment.id, ready=True)
+        if not payment.checkout_session_id:
+            if reserved is None and time_left >= REUSE_MIN_LEFT:
+                reserved = payment
+            elif time_left < REUSE_MIN_LEFT:
+                payment.status = EXPIRED  # reserved, never reached Stripe in time
+                payment.note = "Not opened at Stripe"
+    stale = tuple(p.checkout_session_id for p in current if p.checkout_session_id)
+    if reserved is None:
+        ticket_type = db.session.get(TicketType, registration.ticket_type_id)
+        minutes = max(MIN_SESSION_MINUTES, session_minutes)
+        reserved = Payment(
+            registration_id=registration.id,
+            provider="stripe",
+            idempotency_key=uuid.uuid4().hex,
+            amount_pence=registration.amount_due_pence,
+            currency=(ticket_type.currency or "GBP").upper(),
+            status=OPEN,
+            # Fixed now: a retry with the same idempotency key must send the same request.
+            expires_at=now + timedelta(minutes=minutes) + SESSION_MARGIN,
+        )
+        db.session.add(reserved)
+        # The seat stays held while the attempt is being opened.
+        registration.hold_expires_at = max(
+            registration.hold_expires_at or now, reserved.expires_at + HOLD_GRACE
+        )
+        db.session.flush()
+    return CheckoutPlan(reserved.id, ready=False, stale_session_ids=stale)
 
+
+def open_checkout(
+    plan: CheckoutPlan,
+    actor: User,
+    *,
+    success_url: str,
+    cancel_url: str,
+    now: datetime | None = None,
+) -> Payment:
+    """Step 2 of 2: the Stripe calls, with no lock held, then the result recorded under a
+    short lock. Returns the Payment whose `checkout_url` the delegate should open.
+
+    `success_url` may contain Stripe's `{CHECKOUT_SESSION_ID}` placeholder.
+    """
+    payment = db.session.get(Payment, plan.payment_id)
+    if plan.ready:
+        return payment
+    registration = db.session.get(Registration, payment.registration_id)
+    if actor.id != registration.user_id:
+        raise PaymentError("This registration belongs to someone else.")
+    for session_id in plan.stale_session_ids:
+        _close_at_stripe(session_id)
     ticket_type = db.session.get(TicketType, registration.ticket_type_id)
     event = db.session.get(Event, registration.event_id)
-    payment = Payment(
-        registration_id=registration.id,
-        provider="stripe",
-        idempotency_key=uuid.uuid4().hex,
-        amount_pence=registration.amount_due_pence,
-        currency=(ticket_type.currency or "GBP").upper(),
-        status=OPEN,
-    )
-    db.session.add(payment)
-    db.session.flush()
-    expires_at = now + timedelta(minutes=max(MIN_SESSION_MINUTES, session_minutes)) + SESSION_MARGIN
     session = gateway.create_checkout_session(
         amount_pence=payment.amount_pence,
         currency=payment.currency,
@@ -166,36 +218,64 @@ def start_checkout(
         client_reference_id=str(registration.id),
         success_url=success_url,
         cancel_url=cancel_url,
-        expires_at=expires_at,
+        expires_at=payment.expires_at,
         idempotency_key=payment.idempotency_key,
     )
+
+    # Recorded whatever happened meanwhile: a session Stripe knows must be findable by the
+    # webhook (a payment for a seat released in between is refunded there).
+    db.session.execute(
+        select(Payment.id)
+        .where(Payment.registration_id == registration.id, Payment.status == OPEN)
+        .with_for_update()
+    )
+    payment = _lock(Payment, payment.id)
+    for stale in db.session.execute(
+        select(Payment).where(
+            Payment.registration_id == registration.id,
+            Payment.status == OPEN,
+            Payment.checkout_session_id.in_(plan.stale_session_ids),
+        )
+    ).scalars():
+        stale.status = EXPIRED
+        stale.note = "Replaced by a new checkout"
     payment.checkout_session_id = session.id
     payment.checkout_url = session.url
-    payment.expires_at = session.expires_at or expires_at
-    # The seat is held while the session is open (and a little after): Stripe's "expired"
-    # event releases it, the hold sweep only if that event never arrives.
-    registration.hold_expires_at = payment.expires_at + HOLD_GRACE
+    payment.expires_at = session.expires_at or payment.expires_at
+    registration = _lock(Registration, registration.id)
+    if registration.status == RegistrationStatus.PENDING_PAYMENT and registration.holds_seat:
+        # Held while the session is open (and a little after): Stripe's "expired" event
+        # releases it, the hold sweep only if that event never arrives.
+        registration.hold_expires_at = payment.expires_at + HOLD_GRACE
     _log(registration.id, "checkout_started", f"Card payment {payment.id} opened", actor)
     db.session.flush()
     return payment
+
+
+def abandon_checkout(plan: CheckoutPlan) -> None:
+    """Stripe did not answer: drop the reserved attempt so nothing is left half-made. Its
+    URL was never shown, so a session Stripe might have made cannot be paid."""
+    db.session.execute(
+        delete(Payment).where(
+            Payment.id == plan.payment_id,
+            Payment.status == OPEN,
+            Payment.checkout_session_id.is_(None),
+        )
+    )
+    db.session.flush()
 
 
 def _metadata(payment: Payment) -> dict[str, str]:
     return {"registration_id": str(payment.registration_id), "payment_id": str(payment.id)}
 
 
-def _close_session(payment: Payment) -> None:
+def _close_at_stripe(session_id: str) -> None:
     """Expire a session at Stripe before replacing it, so two can never both be paid."""
-    if payment.checkout_session_id:
-        session = gateway.retrieve_checkout_session(payment.checkout_session_id)
-        if session.status == "open":
-            session = gateway.expire_checkout_session(payment.checkout_session_id)
-        if session.status != "expired":
-            raise PaymentError(
-                "Your previous payment is still being processed. Refresh in a minute."
-            )
-    payment.status = EXPIRED
-    payment.note = "Replaced by a new checkout"
+    session = gateway.retrieve_checkout_session(session_id)
+    if session.status == "open":
+        session = gateway.expire_checkout_session(session_id)
+    if session.status != "expired":
+        raise PaymentError("Your previous payment is still being processed. Refresh in a minute.")
 
 
 # --- applying what Stripe says ----------------------------------------------------------------
@@ -219,7 +299,7 @@ def _mismatches(payment: Payment, session: CheckoutSession) -> list[str]:
 def _confirm(payment_id: int, session: CheckoutSession, *, source: str, now: datetime) -> str:
     """Mark the payment and its registration paid, once. Returns what happened."""
     payment = _lock(Payment, payment_id)
-    if payment.status in (PAID, REFUNDED):
+    if payment.status in (PAID, REFUNDED, REFUND_DUE):
         return f"already {payment.status}"
     if session.status != "complete" or session.payment_status != "paid":
         return f"not paid yet ({session.status}/{session.payment_status})"
@@ -237,15 +317,16 @@ def _confirm(payment_id: int, session: CheckoutSession, *, source: str, now: dat
     if registration.status == RegistrationStatus.PENDING_PAYMENT and registration.paid_at is None:
         mark_paid(registration, None, amount_pence=payment.amount_pence, provider="stripe", now=now)
         return f"paid ({source})"
-    # Paid after the seat was released, or paid twice: give the money back.
+    # Paid after the seat was released, or paid twice: the money goes back, by
+    # settle_refund once this transaction (and its locks) is over.
     if registration.paid_at is not None:
         reason = "already paid"
     else:
         reason = f"registration {registration.status}"
-    _refund_at_stripe(payment, now=now, reason=f"Late or duplicate payment: {reason}")
-    _log(registration.id, "payment_refunded_automatically", f"Payment {payment.id}: {reason}")
-    _email_automatic_refund(registration, payment)
-    return f"refunded automatically: {reason}"
+    payment.status = REFUND_DUE
+    payment.payment_intent_id = session.payment_intent
+    payment.note = f"Late or duplicate payment: {reason}"
+    return f"refund due: {reason}"
 
 
 def _expire(payment_id: int, session: CheckoutSession, *, now: datetime) -> str:
@@ -275,16 +356,20 @@ def _expire(payment_id: int, session: CheckoutSession, *, now: datetime) -> str:
     return "expired; seat released"
 
 
-def _refund_at_stripe(payment: Payment, *, now: datetime, reason: str) -> None:
+def _refund_at_stripe(payment: Payment) -> gateway.Refund:
+    """Ask Stripe for the refund. Never under a row lock: callers lock afterwards."""
     if not payment.payment_intent_id:
         raise PaymentError("This payment has no Stripe payment to refund.")
-    refund = gateway.create_refund(
+    return gateway.create_refund(
         payment_intent=payment.payment_intent_id,
         amount_pence=payment.amount_pence,
         # One refund per payment, ever: a double click or a retry finds the same refund.
         idempotency_key=f"refund-{payment.idempotency_key}",
         metadata=_metadata(payment),
     )
+
+
+def _record_refund(payment: Payment, refund: gateway.Refund, *, now: datetime, reason: str):
     payment.status = REFUNDED
     payment.refund_id = refund.id
     payment.refunded_pence = refund.amount
@@ -292,9 +377,29 @@ def _refund_at_stripe(payment: Payment, *, now: datetime, reason: str) -> None:
     payment.note = reason[:2000]
 
 
+def settle_refund(payment_id: int, *, now: datetime | None = None) -> str | None:
+    """Refund a late or duplicate payment (status refund_due) at Stripe, then record it.
+    Called after the transaction that found it has committed; safe to call again."""
+    now = now or utcnow()
+    payment = db.session.get(Payment, payment_id)
+    if payment is None or payment.status != REFUND_DUE:
+        return None
+    reason = payment.note or "Late or duplicate payment"
+    refund = _refund_at_stripe(payment)
+    payment = _lock(Payment, payment_id)
+    if payment.status != REFUND_DUE:
+        return None
+    _record_refund(payment, refund, now=now, reason=reason)
+    registration = db.session.get(Registration, payment.registration_id)
+    _log(registration.id, "payment_refunded_automatically", f"Payment {payment.id}: {reason}")
+    _email_automatic_refund(registration, payment)
+    db.session.flush()
+    return f"refunded automatically: {reason.removeprefix('Late or duplicate payment: ')}"
+
+
 def _email_automatic_refund(registration: Registration, payment: Payment) -> None:
     event = db.session.get(Event, registration.event_id)
-    amount = f"£{payment.amount_pence / 100:,.2f}"
+    amount = format_money(payment.amount_pence, payment.currency)
     emails.queue(  # sent after commit, like every registration email
         mail.build_message(
             registration.user.email,
@@ -311,11 +416,19 @@ class WebhookResult:
     outcome: str
     payment_id: int | None
 
+    @property
+    def refund_due(self) -> bool:
+        """The caller commits, then calls settle_refund(payment_id)."""
+        return self.outcome.startswith("refund due")
+
 
 SESSION_COMPLETED = ("checkout.session.completed", "checkout.session.async_payment_succeeded")
 SESSION_FAILED = ("checkout.session.expired", "checkout.session.async_payment_failed")
 CHARGE_REFUNDED = "charge.refunded"
-HANDLED = (*SESSION_COMPLETED, *SESSION_FAILED, CHARGE_REFUNDED)
+DISPUTES = ("charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed")
+REFUND_FAILED = "refund.failed"
+SESSION_EVENTS = (*SESSION_COMPLETED, *SESSION_FAILED)
+HANDLED = (*SESSION_EVENTS, CHARGE_REFUNDED, *DISPUTES, REFUND_FAILED)
 
 
 def handle_webhook_event(event: WebhookEvent, *, now: datetime | None = None) -> WebhookResult:
@@ -332,17 +445,20 @@ def handle_webhook_event(event: WebhookEvent, *, now: datetime | None = None) ->
     # Ask Stripe before taking any lock: network time must not hold up other writers.
     payment: Payment | None = None
     session: CheckoutSession | None = None
-    charge = None
-    if event.type in HANDLED and event.type != CHARGE_REFUNDED:
+    charge = dispute = refund = None
+    if event.type in SESSION_EVENTS:
         payment = _payment_by_session(event.object_id)
         if payment is not None:
             session = gateway.retrieve_checkout_session(event.object_id)
     elif event.type == CHARGE_REFUNDED:
         charge = gateway.retrieve_charge(event.object_id)
-        if charge.payment_intent:
-            payment = db.session.execute(
-                select(Payment).where(Payment.payment_intent_id == charge.payment_intent)
-            ).scalar_one_or_none()
+        payment = _payment_by_intent(charge.payment_intent)
+    elif event.type in DISPUTES:
+        dispute = gateway.retrieve_dispute(event.object_id)
+        payment = _payment_by_intent(dispute.payment_intent)
+    elif event.type == REFUND_FAILED:
+        refund = gateway.retrieve_refund(event.object_id)
+        payment = _payment_by_intent(refund.payment_intent)
 
     record = StripeEvent(
         stripe_event_id=event.id,
@@ -364,6 +480,10 @@ def handle_webhook_event(event: WebhookEvent, *, now: datetime | None = None) ->
         outcome = _confirm(payment.id, session, source="webhook", now=now)
     elif event.type in SESSION_FAILED:
         outcome = _expire(payment.id, session, now=now)
+    elif event.type in DISPUTES:
+        outcome = _dispute(payment.id, dispute)
+    elif event.type == REFUND_FAILED:
+        outcome = _refund_failed(payment.id, refund)
     else:
         outcome = _charge_refunded(payment.id, charge, now=now)
     record.outcome = outcome[:200]
@@ -380,10 +500,78 @@ def _event_seen(stripe_event_id: str) -> bool:
     )
 
 
+def refund_due_for_event(stripe_event_id: str) -> int | None:
+    """The payment an already-recorded event left "refund due", if any."""
+    return db.session.execute(
+        select(Payment.id)
+        .join(StripeEvent, StripeEvent.payment_id == Payment.id)
+        .where(StripeEvent.stripe_event_id == stripe_event_id, Payment.status == REFUND_DUE)
+    ).scalar_one_or_none()
+
+
+def payment_id_for(session_id: str) -> int | None:
+    payment = _payment_by_session(session_id)
+    return payment.id if payment is not None else None
+
+
 def _payment_by_session(session_id: str) -> Payment | None:
     return db.session.execute(
         select(Payment).where(Payment.checkout_session_id == session_id)
     ).scalar_one_or_none()
+
+
+def _payment_by_intent(payment_intent: str | None) -> Payment | None:
+    if not payment_intent:
+        return None
+    return db.session.execute(
+        select(Payment).where(Payment.payment_intent_id == payment_intent)
+    ).scalar_one_or_none()
+
+
+def _dispute(payment_id: int, dispute: gateway.Dispute) -> str:
+    """A card dispute (chargeback) opened, changed or closed: noted on the payment and the
+    registration, and the organisers are emailed. The money is Stripe's to move."""
+    payment = _lock(Payment, payment_id)
+    amount = format_money(dispute.amount, dispute.currency or payment.currency)
+    reason = dispute.reason.replace("_", " ") or "no reason given"
+    if dispute.status in ("won", "lost", "warning_closed"):
+        what = f"Dispute {dispute.id} closed: {dispute.status.replace('_', ' ')} ({amount})"
+    else:
+        status = dispute.status.replace("_", " ")
+        what = f"Dispute {dispute.id} ({reason}, {amount}): {status}; answer it in Stripe"
+    payment.note = what[:2000]
+    _log(payment.registration_id, "payment_dispute", what)
+    _email_organisers(payment, f"Card payment disputed: {what}")
+    return f"dispute recorded: {dispute.status}"
+
+
+def _refund_failed(payment_id: int, refund: gateway.RefundDetail) -> str:
+    """Stripe could not return the money (card closed...): organisers must do it by hand."""
+    payment = _lock(Payment, payment_id)
+    reason = refund.failure_reason.replace("_", " ") or "no reason given"
+    amount = format_money(refund.amount, payment.currency)
+    what = f"Refund {refund.id} of {amount} failed ({reason}): return the money by hand"
+    payment.note = what[:2000]
+    _log(payment.registration_id, "refund_failed", what)
+    _email_organisers(payment, what)
+    return "refund failure recorded"
+
+
+def _email_organisers(payment: Payment, what: str) -> None:
+    registration = db.session.get(Registration, payment.registration_id)
+    event = db.session.get(Event, registration.event_id)
+    organisers = db.session.execute(
+        select(User.email).where(User.role.in_((Role.ORGANISER, Role.ADMIN)), User.active)
+    ).scalars()
+    for email in organisers:
+        emails.queue(
+            mail.build_message(
+                email,
+                f"Payment needs attention: {event.title}"[:200],
+                f"{what}.\n\nDelegate: {registration.user.name} <{registration.user.email}>\n"
+                f"Event: {event.title}\nPayment {payment.id}, registration {registration.id}.\n",
+            )
+        )
 
 
 def _charge_refunded(payment_id: int, charge: gateway.Charge, *, now: datetime) -> str:
@@ -441,22 +629,29 @@ def refund_payment(
     now = now or utcnow()
     if not actor.has_role(Role.ORGANISER):
         raise PaymentError("Only organisers can refund.")
+    _check_refundable(registration)
     payment = paid_payment(registration.id)
+    # Stripe first, with no lock held; the idempotency key makes a repeat find the same refund.
+    refund = _refund_at_stripe(payment) if payment is not None else None
     if payment is not None:
         payment = _lock(Payment, payment.id)
     registration = _lock(Registration, registration.id)
-    if registration.status in ENDED:
-        raise PaymentError(f"This registration is already {registration.status}.")
-    if registration.paid_at is None or registration.amount_paid_pence <= 0:
-        raise PaymentError("Nothing has been paid for this registration.")
+    _check_refundable(registration)
     if payment is not None and payment.status == PAID:
-        _refund_at_stripe(payment, now=now, reason=f"Refunded by {actor.name}")
+        _record_refund(payment, refund, now=now, reason=f"Refunded by {actor.name}")
         _log(registration.id, "card_refund", f"Refund {payment.refund_id}", actor)
     try:
         refund_registration(registration, actor, now=now)
     except RegistrationError as exc:
         raise PaymentError(str(exc)) from exc
     return payment
+
+
+def _check_refundable(registration: Registration) -> None:
+    if registration.status in ENDED:
+        raise PaymentError(f"This registration is already {registration.status}.")
+    if registration.paid_at is None or registration.amount_paid_pence <= 0:
+        raise PaymentError("Nothing has been paid for this registration.")
 
 
 # --- revenue ------------------------------------------------------------------------------------

@@ -6,9 +6,8 @@ import os
 import pytest
 
 from app.extensions import db
-from app.payments import services
 from tests.factories import PASSWORD
-from tests.factories_payments import make_pending_registration
+from tests.factories_payments import checkout, make_pending_registration
 from tests.fakes.stripe_api import event_body, running_fake, sign
 
 pytestmark = [
@@ -24,12 +23,7 @@ def stripe_api(app):
 
 def test_waiting_page_turns_to_paid_when_the_webhook_lands(app, page, stripe_api, artifacts_dir):
     registration = make_pending_registration()
-    payment = services.start_checkout(
-        registration,
-        registration.user,
-        success_url="http://localhost/ok?session_id={CHECKOUT_SESSION_ID}",
-        cancel_url="http://localhost/cancel",
-    )
+    payment = checkout(registration)
     db.session.commit()
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto("/auth/login")

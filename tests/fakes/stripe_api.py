@@ -15,6 +15,7 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl
@@ -39,7 +40,10 @@ class FakeStripe:
         self.sessions: dict[str, dict] = {}
         self.charges: dict[str, dict] = {}
         self.refunds: dict[str, dict] = {}
+        self.disputes: dict[str, dict] = {}
         self.requests: list[Recorded] = []
+        # called with each request before it is answered (e.g. to probe the app's locks)
+        self.during: Callable[[str, str], None] | None = None
         # seconds to wait before answering, by "METHOD /v1/prefix" (for race tests)
         self.delays: dict[str, float] = {}
         self.fail_with: int | None = None  # answer every request with this HTTP status
@@ -97,6 +101,8 @@ class FakeStripe:
         headers = {k.lower(): v for k, v in headers.items()}
         with self._lock:
             self.requests.append(Recorded(method, path, headers, params))
+        if self.during is not None:
+            self.during(method, path)
         for key, seconds in self.delays.items():
             if f"{method} {path}".startswith(key):
                 time.sleep(seconds)
@@ -134,6 +140,11 @@ class FakeStripe:
             return _error(404, f"No such charge: '{m.group(1)}'")
         if method == "POST" and path == "/v1/refunds":
             return self._create_refund(params)
+        for kind, store in (("disputes", self.disputes), ("refunds", self.refunds)):
+            if method == "GET" and (m := re.fullmatch(rf"/v1/{kind}/([\w]+)", path)):
+                if m.group(1) in store:
+                    return 200, store[m.group(1)]
+                return _error(404, f"No such {kind[:-1]}: '{m.group(1)}'")
         return _error(404, f"Unrecognized request URL ({method}: {path}).")
 
     def _create_session(self, p: dict) -> tuple[int, dict]:
@@ -223,6 +234,26 @@ class FakeStripe:
         charge = self.charges[charge_id]
         charge.update(amount_refunded=charge["amount"], refunded=True)
         return charge
+
+    def open_dispute(self, charge_id: str, reason: str = "fraudulent") -> dict:
+        charge = self.charges[charge_id]
+        dispute = {
+            "id": "dp_" + secrets.token_hex(10),
+            "object": "dispute",
+            "amount": charge["amount"],
+            "currency": charge["currency"],
+            "charge": charge_id,
+            "payment_intent": charge["payment_intent"],
+            "reason": reason,
+            "status": "needs_response",
+        }
+        self.disputes[dispute["id"]] = dispute
+        return dispute
+
+    def fail_refund(self, refund_id: str, reason: str = "expired_or_canceled_card") -> dict:
+        refund = self.refunds[refund_id]
+        refund.update(status="failed", failure_reason=reason)
+        return refund
 
     def charge_for(self, session_id: str) -> dict:
         pi = self.sessions[session_id]["payment_intent"]

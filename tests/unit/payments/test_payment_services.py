@@ -16,6 +16,7 @@ from app.registration.services import mark_paid
 from app.timeutil import utcnow
 from tests.factories import make_user
 from tests.factories_payments import PRICE, make_paid_event, make_pending_registration
+from tests.factories_payments import checkout as make_checkout
 from tests.fakes.stripe_api import event_body, running_fake, sign
 
 pytestmark = pytest.mark.config(STRIPE_SECRET_KEY="sk_test_x", STRIPE_WEBHOOK_SECRET="whsec_test")
@@ -30,7 +31,7 @@ def stripe_api(app):
 
 
 def checkout(registration, now=None) -> Payment:
-    return services.start_checkout(registration, registration.user, now=now, **URLS)
+    return make_checkout(registration, now=now, **URLS)
 
 
 def webhook_event(type_, obj, event_id=None) -> gateway.WebhookEvent:
@@ -49,9 +50,7 @@ def test_session_expiry_is_at_least_thirty_minutes_and_hold_covers_it(app, strip
 def test_longer_configured_session_is_used(app, stripe_api):
     registration = make_pending_registration()
     now = utcnow().replace(microsecond=0)
-    payment = services.start_checkout(
-        registration, registration.user, now=now, session_minutes=90, **URLS
-    )
+    payment = make_checkout(registration, now=now, session_minutes=90, **URLS)
     assert payment.expires_at == now + timedelta(minutes=91)
 
 
@@ -81,7 +80,7 @@ def test_no_new_session_while_the_old_one_was_just_paid(app, stripe_api):
 def test_only_the_delegate_can_start_their_checkout(app, stripe_api):
     registration = make_pending_registration()
     with pytest.raises(services.PaymentError, match="belongs to someone else"):
-        services.start_checkout(registration, make_user(), **URLS)
+        make_checkout(registration, make_user(), **URLS)
     assert stripe_api.requests == []
 
 

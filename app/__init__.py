@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.auth.account_routes import bp as account_bp
     from app.auth.routes import bp as auth_bp
     from app.benchmark.routes import bp as benchmark_bp
+    from app.checkin.pwa import bp as checkin_pwa_bp
     from app.checkin.routes import bp as checkin_bp
     from app.events.agenda_routes import bp as agenda_bp
     from app.events.routes import bp as events_bp
@@ -95,6 +96,7 @@ def _register_blueprints(app: Flask) -> None:
         registration_bp,
         payments_bp,
         checkin_bp,
+        checkin_pwa_bp,
         feeds_bp,
         feedback_bp,
         organiser_bp,

@@ -11,6 +11,7 @@ from app.auth.roles import login_required_json, role_required
 from app.checkin.door_list import door_list
 from app.checkin.services import (
     MAX_CODE_LENGTH,
+    RESULTS,
     CheckinError,
     CheckinForbidden,
     CheckinInputError,
@@ -90,7 +91,7 @@ def scanner(slug: str):
         }
         for s in checkin_points(event)
     ]
-    return render_template("checkin/scanner.html", event=event, points=points)
+    return render_template("checkin/scanner.html", event=event, points=points, results=RESULTS)
 
 
 # ---------------------------------------------------------------- JSON API

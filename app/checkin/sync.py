@@ -33,11 +33,12 @@ MAX_BATCH = 200
 @dataclass(frozen=True)
 class SyncedScan:
     index: int  # position in the batch: answers go back in the order sent
-    code: str
+    code: str | None
     nonce: str
     scanned_at: datetime  # naive UTC, whole seconds
     session_id: int | None
     offline_result: str | None  # what the device decided, if it says
+    registration_id: int | None = None  # instead of a code: admitted from name search
 
 
 def _fail(index: int, message: str) -> CheckinInputError:
@@ -69,9 +70,16 @@ def parse_batch(body: dict) -> tuple[str, list[SyncedScan]]:
     for i, item in enumerate(raw):
         if not isinstance(item, dict):
             raise _fail(i, "each scan must be an object.")
-        code = item.get("code")
-        if not isinstance(code, str) or not 0 < len(code) <= MAX_CODE_LENGTH:
+        code, reg_id = item.get("code"), item.get("registration_id")
+        if reg_id is None and (not isinstance(code, str) or not 0 < len(code) <= MAX_CODE_LENGTH):
             raise _fail(i, "code must be the text read from the ticket.")
+        if reg_id is not None and (
+            code is not None
+            or isinstance(reg_id, bool)
+            or not isinstance(reg_id, int)
+            or not 0 < reg_id < 2**31
+        ):
+            raise _fail(i, "send either a code or a registration_id (a whole number).")
         nonce = item.get("nonce")
         if not isinstance(nonce, str) or not 8 <= len(nonce) <= 64:
             raise _fail(i, "nonce must be a unique string of 8 to 64 characters (a UUID).")
@@ -83,9 +91,8 @@ def parse_batch(body: dict) -> tuple[str, list[SyncedScan]]:
         offline = item.get("offline_result")
         if offline is not None and offline not in RESULTS:
             raise _fail(i, "offline_result must be a scan result code.")
-        scans.append(
-            SyncedScan(i, code, nonce, _scan_time(item.get("scanned_at"), i), session_id, offline)
-        )
+        when = _scan_time(item.get("scanned_at"), i)
+        scans.append(SyncedScan(i, code, nonce, when, session_id, offline, reg_id))
     return device, scans
 
 
@@ -131,6 +138,7 @@ def apply_synced_scan(
         event,
         actor,
         code=scan.code,
+        registration_id=scan.registration_id,
         session_id=scan.session_id,
         nonce=scan.nonce,
         device=device,

@@ -289,3 +289,31 @@ def test_sync_needs_the_csrf_header(client, login, setup):
     page_token = csrf_token_from(client.get("/checkin/conf").get_data(as_text=True))
     again = client.post(URL, json=_bad(setup), headers={"X-CSRFToken": page_token})
     assert again.status_code == 200
+
+
+def test_name_search_admissions_sync_by_registration(client, login, setup):
+    login(setup["yard"])
+    at = setup["base"]
+    results = client.post(
+        URL,
+        json={
+            "device": "d",
+            "scans": [
+                {"registration_id": setup["ada"].id, "nonce": str(uuid.uuid4()),
+                 "scanned_at": iso(at), "session_id": None, "offline_result": "ok"},
+            ],
+        },
+    ).get_json()["results"]  # fmt: skip
+    assert (results[0]["result"], results[0]["name"]) == ("ok", "Ada Lovelace")
+    assert db.session.execute(select(CheckIn.checked_in_at)).scalar_one() == at
+
+
+@pytest.mark.parametrize("extra", [{"registration_id": "1"}, {"registration_id": 2**31},
+                                   {"registration_id": 1, "code": "JRN1-X"}])  # fmt: skip
+def test_registration_must_be_a_whole_number_and_alone(client, login, setup, extra):
+    login(setup["yard"])
+    item = {"nonce": str(uuid.uuid4()), "scanned_at": iso(setup["base"]), "session_id": None}
+    response = client.post(URL, json={"device": "d", "scans": [{**item, **extra}]})
+    assert response.status_code == 400
+    assert "registration_id" in response.get_json()["message"]
+    assert count(ScanLog) == 0

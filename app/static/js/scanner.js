@@ -1,6 +1,8 @@
 /* Journey door scanner: camera (BarcodeDetector or jsQR), keyboard-wedge and typed codes,
-   name search, big result screens with sound and vibration, undo, and a queue for scans made
-   while the connection is down. Every decision is the server's: this file only shows it. */
+   name search, big result screens with sound and vibration, undo. Online, every decision is
+   the server's. With no signal and a door list on the device (door-store.js), the scan is
+   judged here, marked "offline", and queued with its time for POST …/sync when the signal
+   returns. */
 (function () {
   "use strict";
   var root = document.getElementById("scanner");
@@ -18,7 +20,12 @@
   var RESULT_MS = { green: 2000, amber: 3000, red: 3000, info: 1500 };
   var SAME_CODE_PAUSE_MS = 5000; // a ticket held in front of the camera is sent once
   var UNDO_MS = 5 * 60 * 1000;
-  var QUEUE_KEY = "journey-scan-queue:" + cfg.event;
+  var QUEUE_KEY = "journey-scan-queue:" + cfg.event; // older pages' queue, moved to SYNC_KEY
+  var SYNC_KEY = "journey-sync-queue:" + cfg.event;
+  var ADMITTED_KEY = "journey-door-admitted:" + cfg.event;
+  var SYNC_BATCH = 50;
+  var REFRESH_MS = 60 * 1000;
+  var RESULTS = JSON.parse($("scan-results").textContent);
   var POINT_KEY = "journey-scan-point:" + cfg.event;
   var DEVICE_KEY = "journey-scan-device";
 
@@ -132,6 +139,11 @@
     $("result-ticket").textContent = r.ticket_type || "";
     $("result-detail").textContent = r.detail || detailLine(r);
     $("result-advice").textContent = r.advice || "";
+    var offline = $("result-offline");
+    offline.classList.toggle("d-none", !r.offline);
+    offline.textContent = r.offline ? "Offline: checked on this phone against the door list" +
+      (door && door.list ? " from " + clock(door.list.fetchedAt) : "") +
+      ". It is sent to the server when the signal returns." : "";
     $("result-undo").classList.toggle("d-none", !canUndo(r));
     var ms = RESULT_MS[tone] || 2500;
     var timer = $("result-timer");
@@ -176,7 +188,7 @@
     var when = new Date().toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
     text.appendChild(document.createTextNode(
       when + " · " + (r.name ? r.name + " — " : "") + (r.headline || r.result) +
-      (r.point && r.result === "ok" ? " (" + r.point + ")" : "")));
+      (r.point && r.result === "ok" ? " (" + r.point + ")" : "") + (r.offline ? " · offline" : "")));
     li.appendChild(text);
     if (r.result === "ok" && r.checkin_id) {
       var btn = document.createElement("button");
@@ -217,9 +229,23 @@
     busy = true;
     var payload = { session_id: pointId(), nonce: uuid(), device: device };
     Object.keys(fields).forEach(function (k) { payload[k] = fields[k]; });
-    return send(payload, true).finally(function () { busy = false; });
+    var scannedAt = isoNow();
+    var attempt = navigator.onLine || !door || !door.ready()
+      ? send(payload, true)
+      : Promise.resolve(false);
+    return attempt.then(function (reached) {
+      if (reached !== false) return;
+      if (door && door.ready()) return judgeOffline(payload, scannedAt);
+      queueScan(payload, scannedAt, null);
+      show({
+        tone: "amber", headline: "No connection",
+        advice: "Not checked yet: the scan is saved and will be sent when the connection returns. " +
+          "Do not admit unless you are sure. Next time, press “Get ready for no signal” while online.",
+      });
+    }).finally(function () { busy = false; });
   }
 
+  // Resolves false when the server could not be reached, true otherwise.
   function send(payload, interactive) {
     return post(cfg.scanUrl, payload).then(function (res) {
       return res.json().catch(function () { return {}; }).then(function (body) {
@@ -227,22 +253,210 @@
           body.receivedAt = Date.now();
           if (interactive) show(body);
           addRecent(body);
-          if (body.result === "ok") runSearch();
+          if (body.result === "ok") { rememberOnline(payload, body); runSearch(); }
           return true;
         }
         if (interactive) show(problem(res.status, body));
-        return res.status !== 429; // drop everything but rate-limited scans from the queue
+        return true;
       });
-    }, function () {
-      if (interactive) {
-        enqueue(payload);
-        show({
-          tone: "amber", headline: "No connection",
-          advice: "Not checked yet: the scan is saved and will be sent when the connection returns. " +
-            "Do not admit unless you are sure.",
-        });
+    }, function () { return false; });
+  }
+
+  // ------------------------------------------------------------ offline decisions
+
+  function isoNow() { return new Date().toISOString().replace(/\.\d{3}Z$/, "Z"); }
+  function clock(ms) {
+    return new Date(ms).toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+  }
+  function pointKey(sessionId) { return sessionId === null ? "door" : "s" + sessionId; }
+  function loadAdmitted() {
+    try { return JSON.parse(localStorage.getItem(ADMITTED_KEY) || "{}"); } catch (e) { return {}; }
+  }
+  function admittedAt(sessionId) {
+    var here = loadAdmitted()[pointKey(sessionId)] || {};
+    return function (entry) { return here[entry.registration_id] || null; };
+  }
+  function remember(sessionId, registrationId, iso) {
+    var all = loadAdmitted();
+    var key = pointKey(sessionId);
+    all[key] = all[key] || {};
+    if (!all[key][registrationId]) all[key][registrationId] = iso;
+    localStorage.setItem(ADMITTED_KEY, JSON.stringify(all));
+  }
+  // An online admission counts on this device too, should the signal go.
+  function rememberOnline(payload, body) {
+    if (!door || !door.ready()) return;
+    var found = payload.registration_id ? Promise.resolve(door.findId(payload.registration_id))
+      : door.findCode(payload.code);
+    found.then(function (entry) {
+      if (entry) remember(payload.session_id, entry.registration_id, body.first_checked_in_at || isoNow());
+    }, function () { /* no WebCrypto: nothing to remember */ });
+  }
+
+  function judgeOffline(payload, scannedAt) {
+    var sessionId = payload.session_id;
+    var found = payload.registration_id ? Promise.resolve(door.findId(payload.registration_id))
+      : door.findCode(payload.code);
+    return found.then(function (entry) {
+      var code = door.judge(entry, sessionId, admittedAt(sessionId));
+      var meta = RESULTS[code];
+      var point = sessionId === null ? "Entrance" : ((door.point(sessionId) || {}).title || pointLabel());
+      var r = {
+        result: code, tone: meta[0], headline: meta[1], advice: meta[2], offline: true,
+        name: entry && code !== "unknown_code" ? entry.name : null,
+        organisation: entry && code !== "unknown_code" ? entry.organisation : null,
+        ticket_type: entry && code !== "unknown_code" ? entry.ticket_type : null,
+        point: point, receivedAt: Date.now(),
+      };
+      if (code === "ok") {
+        remember(sessionId, entry.registration_id, scannedAt);
+        r.detail = "Checked in at " + point + " (on this phone)";
+      } else if (code === "already_checked_in") {
+        var first = admittedAt(sessionId)(entry);
+        r.detail = "Already checked in on this phone at " + clock(Date.parse(first)) + " at " + point;
       }
-      return false;
+      queueScan(payload, scannedAt, code);
+      show(r);
+      addRecent(r);
+    }, function () {
+      queueScan(payload, scannedAt, null);
+      show({ tone: "amber", headline: "Cannot check offline",
+             advice: "This browser cannot check codes offline (it needs HTTPS). The scan is saved; do not admit unless you are sure." });
+    });
+  }
+
+  // ------------------------------------------------------------ offline queue and sync
+
+  function loadQueue() {
+    try { return JSON.parse(localStorage.getItem(SYNC_KEY) || "[]"); } catch (e) { return []; }
+  }
+  function saveQueue(q) {
+    localStorage.setItem(SYNC_KEY, JSON.stringify(q));
+    var banner = $("offline-banner");
+    banner.classList.toggle("d-none", q.length === 0);
+    banner.textContent = q.length + (q.length === 1 ? " scan is" : " scans are") +
+      " waiting for the signal. They will be sent (once each) as soon as it returns.";
+    root.dataset.queued = String(q.length);
+  }
+  function queueScan(payload, scannedAt, offlineResult) {
+    var item = { nonce: payload.nonce, scanned_at: scannedAt, session_id: payload.session_id };
+    if (payload.registration_id) item.registration_id = payload.registration_id;
+    else item.code = payload.code;
+    if (offlineResult) item.offline_result = offlineResult;
+    var q = loadQueue();
+    q.push(item);
+    saveQueue(q);
+  }
+  (function moveOldQueue() { // scans queued by an older version of this page
+    var old;
+    try { old = JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { old = []; }
+    if (!old.length) return;
+    var q = loadQueue();
+    old.forEach(function (p) {
+      var item = { nonce: p.nonce, scanned_at: isoNow(), session_id: p.session_id };
+      if (p.registration_id) item.registration_id = p.registration_id; else item.code = p.code;
+      q.push(item);
+    });
+    saveQueue(q);
+    localStorage.removeItem(QUEUE_KEY);
+  })();
+
+  function conflictNote(item, r) {
+    addRecent({
+      tone: "red", result: r.result, name: r.name,
+      headline: "Conflict: the server says " + (r.headline || r.result).toLowerCase() +
+        (r.checked_in_at_local ? " (" + r.checked_in_at_local + (r.checked_in_by ? " by " + r.checked_in_by : "") + ")" : ""),
+    });
+  }
+
+  var flushing = false;
+  function flushQueue() {
+    var q = loadQueue();
+    if (flushing || !q.length || !navigator.onLine) return;
+    flushing = true;
+    var batch = q.slice(0, SYNC_BATCH);
+    post(cfg.syncUrl, { device: device, scans: batch }).then(function (res) {
+      return res.json().catch(function () { return {}; }).then(function (body) {
+        var sent = {};
+        batch.forEach(function (item) { sent[item.nonce] = item; });
+        if (res.status === 200) {
+          body.results.forEach(function (r) {
+            var item = sent[r.nonce];
+            if (item && item.offline_result && item.offline_result !== r.result) conflictNote(item, r);
+          });
+        } else if (res.status === 400) {
+          addRecent({ tone: "red", result: "sync", headline: batch.length + " offline scans refused by the server: " + (body.message || "bad request") });
+        } else {
+          if (res.status === 401) $("offline-banner").textContent += " Sign in again to send them.";
+          return false;
+        }
+        saveQueue(loadQueue().filter(function (item) { return !sent[item.nonce]; }));
+        runSearch();
+        return true;
+      });
+    }, function () { return false; }).then(function (ok) {
+      flushing = false;
+      if (ok && loadQueue().length) flushQueue();
+    });
+  }
+  saveQueue(loadQueue());
+  window.addEventListener("online", function () { flushQueue(); refreshDoorList(); });
+  setInterval(flushQueue, 5000);
+
+  // ------------------------------------------------------------ the door list
+
+  var door = null;
+  function doorStatus() {
+    var el = $("door-status");
+    var btn = $("door-ready");
+    if (!door || !door.ready()) {
+      el.textContent = window.indexedDB ? "Not ready for no signal: the scanner needs the network."
+        : "This browser cannot keep a door list.";
+      btn.textContent = "Get ready for no signal";
+      root.dataset.doorList = "none";
+      return;
+    }
+    var n = door.tickets();
+    el.textContent = "Ready for no signal: " + n + (n === 1 ? " ticket" : " tickets") +
+      ", list from " + clock(door.list.fetchedAt) + ".";
+    btn.textContent = "Refresh the door list";
+    root.dataset.doorList = String(n);
+  }
+  function refreshDoorList(full) {
+    if (!door || (!full && !door.ready()) || !navigator.onLine) return Promise.resolve();
+    var since = !full && door.list ? "?since=" + door.list.version : "";
+    return fetch(cfg.doorListUrl + since, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (res) {
+        if (!res.ok) throw new Error(res.status);
+        return res.json();
+      })
+      .then(function (body) {
+        if (body.csrf_token) csrf = body.csrf_token; // a page opened from the offline copy
+        return door.merge(body);
+      })
+      .then(doorStatus);
+  }
+  $("door-ready").addEventListener("click", function () {
+    var btn = $("door-ready");
+    btn.disabled = true;
+    $("door-status").textContent = "Downloading the door list…";
+    refreshDoorList(true).catch(function () {
+      $("door-status").textContent = "Could not download the door list: try again where there is signal.";
+    }).finally(function () { btn.disabled = false; });
+  });
+  if (window.JourneyDoor) {
+    window.JourneyDoor.open(cfg.event).then(function (store) {
+      door = store;
+      doorStatus();
+      refreshDoorList().catch(function () { /* offline: keep what we have */ });
+      setInterval(function () { refreshDoorList().catch(function () {}); }, REFRESH_MS);
+    }, function () { doorStatus(); });
+  }
+
+  // The scanner opens with no network once it has been opened online.
+  if ("serviceWorker" in navigator && cfg.swUrl) {
+    navigator.serviceWorker.register(cfg.swUrl, { scope: cfg.swScope }).catch(function () {
+      /* not over HTTPS: the scanner still works online */
     });
   }
 
@@ -262,36 +476,6 @@
       show({ tone: "red", headline: "No connection", advice: "The admission was not undone." });
     });
   }
-
-  // ------------------------------------------------------------ offline queue
-
-  function loadQueue() {
-    try { return JSON.parse(localStorage.getItem(QUEUE_KEY) || "[]"); } catch (e) { return []; }
-  }
-  function saveQueue(q) {
-    localStorage.setItem(QUEUE_KEY, JSON.stringify(q));
-    var banner = $("offline-banner");
-    banner.classList.toggle("d-none", q.length === 0);
-    banner.textContent = q.length + (q.length === 1 ? " scan is" : " scans are") +
-      " waiting for the connection. They will be sent (once each) as soon as it returns.";
-  }
-  function enqueue(payload) { var q = loadQueue(); q.push(payload); saveQueue(q); }
-  var flushing = false;
-  function flushQueue() {
-    var q = loadQueue();
-    if (flushing || !q.length || !navigator.onLine) return;
-    flushing = true;
-    var item = q[0];
-    send(item, false).then(function (done) {
-      var rest = loadQueue().filter(function (p) { return p.nonce !== item.nonce; });
-      if (done) saveQueue(rest);
-      flushing = false;
-      if (done && rest.length) flushQueue();
-    });
-  }
-  saveQueue(loadQueue());
-  window.addEventListener("online", flushQueue);
-  setInterval(flushQueue, 5000);
 
   // ------------------------------------------------------------ codes from anywhere
 
@@ -428,12 +612,55 @@
     refunded: ["Refunded", "danger"],
   };
 
-  function runSearch() {
-    var q = $("search-input").value.trim();
+  function localResults(q) {
+    var at = admittedAt(pointId());
+    return door.search(q, 25).map(function (e) {
+      var when = at(e);
+      return {
+        registration_id: e.registration_id, name: e.name, organisation: e.organisation,
+        ticket_type: e.ticket_type, status: e.status, email: "",
+        checked_in_at_local: when ? clock(Date.parse(when)) : null,
+      };
+    });
+  }
+
+  function renderResults(results, offline) {
     var out = $("search-results");
     var status = $("search-status");
-    if (q.length < 2) { out.innerHTML = ""; status.textContent = ""; return; }
+    out.innerHTML = "";
+    status.textContent = (results.length ? "Tap a person to check them in at " + pointLabel() + "." : "Nobody found.") +
+      (offline ? " (Offline: from the door list.)" : "");
+    results.forEach(function (a) {
+      var btn = document.createElement("button");
+      btn.type = "button";
+      btn.className = "list-group-item list-group-item-action py-3";
+      var label = STATUS_LABEL[a.status] || [a.status, "secondary"];
+      var top = document.createElement("div");
+      top.className = "d-flex justify-content-between gap-2";
+      var name = document.createElement("strong");
+      name.textContent = a.name;
+      var badge = document.createElement("span");
+      badge.className = "badge text-bg-" + (a.checked_in_at_local ? "info" : label[1]);
+      badge.textContent = a.checked_in_at_local ? "In at " + a.checked_in_at_local : label[0];
+      top.appendChild(name);
+      top.appendChild(badge);
+      var sub = document.createElement("div");
+      sub.className = "small text-body-secondary";
+      sub.textContent = [a.organisation, a.email, a.ticket_type].filter(Boolean).join(" · ");
+      btn.appendChild(top);
+      btn.appendChild(sub);
+      btn.addEventListener("click", function () { redeem({ registration_id: a.registration_id }); });
+      out.appendChild(btn);
+    });
+  }
+
+  function runSearch() {
+    var q = $("search-input").value.trim();
+    var status = $("search-status");
+    if (q.length < 2) { $("search-results").innerHTML = ""; status.textContent = ""; return; }
     var seq = ++searchSeq;
+    var offlineReady = door && door.ready();
+    if (!navigator.onLine && offlineReady) { renderResults(localResults(q), true); return; }
     var url = cfg.searchUrl + "?q=" + encodeURIComponent(q) +
       (pointId() ? "&session_id=" + pointId() : "");
     fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
@@ -441,33 +668,14 @@
       .then(function (pair) {
         if (seq !== searchSeq) return;
         var res = pair[0], body = pair[1];
-        out.innerHTML = "";
-        if (!res.ok) { status.textContent = body.message || "Search failed."; return; }
-        status.textContent = body.results.length ? "Tap a person to check them in at " + pointLabel() + "." : "Nobody found.";
-        body.results.forEach(function (a) {
-          var btn = document.createElement("button");
-          btn.type = "button";
-          btn.className = "list-group-item list-group-item-action py-3";
-          var label = STATUS_LABEL[a.status] || [a.status, "secondary"];
-          var top = document.createElement("div");
-          top.className = "d-flex justify-content-between gap-2";
-          var name = document.createElement("strong");
-          name.textContent = a.name;
-          var badge = document.createElement("span");
-          badge.className = "badge text-bg-" + (a.checked_in_at_local ? "info" : label[1]);
-          badge.textContent = a.checked_in_at_local ? "In at " + a.checked_in_at_local : label[0];
-          top.appendChild(name);
-          top.appendChild(badge);
-          var sub = document.createElement("div");
-          sub.className = "small text-body-secondary";
-          sub.textContent = [a.organisation, a.email, a.ticket_type].filter(Boolean).join(" · ");
-          btn.appendChild(top);
-          btn.appendChild(sub);
-          btn.addEventListener("click", function () { redeem({ registration_id: a.registration_id }); });
-          out.appendChild(btn);
-        });
+        if (!res.ok) { $("search-results").innerHTML = ""; status.textContent = body.message || "Search failed."; return; }
+        renderResults(body.results, false);
       })
-      .catch(function () { if (seq === searchSeq) status.textContent = "No connection."; });
+      .catch(function () {
+        if (seq !== searchSeq) return;
+        if (door && door.ready()) renderResults(localResults(q), true);
+        else status.textContent = "No connection.";
+      });
   }
   $("search-input").addEventListener("input", function () {
     clearTimeout(searchTimer);

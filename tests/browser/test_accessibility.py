@@ -81,7 +81,10 @@ def test_main_pages_have_no_serious_accessibility_problems(page):
     )
     found |= _check(page, ["/me/tickets", "/benchmark", f"/events/{slug}/register", "/me",
                           "/me/settings", "/me/delete", f"/me/registrations/{mine}/transfer",
-                          f"/events/{slug}/register/colleague"])  # fmt: skip
+                          f"/events/{slug}/register/colleague", "/business/outcomes"])  # fmt: skip
+    busy = db.session.execute(  # a business with hours, claims and a declaration
+        select(User.organisation_id).where(User.email == "tom.barker@example.com")
+    ).scalar_one()
     _sign_in(page, "organiser@example.com", "organiser")
     found |= _check(
         page,
@@ -90,7 +93,8 @@ def test_main_pages_have_no_serious_accessibility_problems(page):
          f"/organiser/events/{eid}/attendance", f"/organiser/events/{eid}/feedback",
          f"/organiser/events/{eid}/registrations/new", f"/organiser/events/{eid}/cancel",
          f"/organiser/events/{eid}/edit", "/organiser/benchmark", "/organiser/speakers",
-         f"/me/registrations/{paid}/invoice"],
+         f"/me/registrations/{paid}/invoice", "/organiser/outcomes", "/organiser/outcomes/setup",
+         f"/organiser/outcomes/businesses/{busy}"],
     )  # fmt: skip
     _sign_in(page, "door@example.com", "door")
     found |= _check(page, [f"/checkin/{slug}"])

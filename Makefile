@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format test-tools chromium bench-deps clean
+.PHONY: run test lint format test-tools chromium bench-deps mutate clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Journey needs Python 3.11 or newer (set PYTHON=python3.11).")'
@@ -59,5 +59,11 @@ PYTEST_ARGS ?=
 test: $(VENV)/.dev test-tools lint
 	$(BIN)/pytest -n $(TEST_WORKERS) --durations=15 $(PYTEST_ARGS)
 
+# Mutation testing of the rule modules with mutmut: slow and CPU-heavy, so not part of `make test`
+# or CI. MODULES picks some (names in scripts/mutate.py), e.g. make mutate MODULES=checkin-services.
+MODULES ?=
+mutate: $(VENV)/.dev
+	$(BIN)/python scripts/mutate.py $(MODULES)
+
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .mutmut

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import select
 
 from app.checkin.models import CheckIn, ScanLog
-from app.checkin.services import CheckinForbidden, redeem_ticket, undo_checkin
+from app.checkin.services import CheckinError, CheckinForbidden, redeem_ticket, undo_checkin
 from app.extensions import db
 from tests.clock import next_winter_day
 from tests.factories import make_event
@@ -89,3 +89,7 @@ def test_two_simultaneous_undos_one_succeeds_one_is_refused_one_log_entry(admitt
     checkin = db.session.get(CheckIn, checkin_id)
     assert (checkin.undone_at, checkin.undone_by_id, checkin.point_key) == (when, staff.id, None)
     assert _undo_logs() == [(staff.id, reg.id, {"checkin_id": checkin_id}, when)]
+    # A third try, later, is refused before it writes anything.
+    with pytest.raises(CheckinError, match="already been undone"):
+        undo_checkin(event, staff, checkin_id, now=when + timedelta(seconds=1))
+    assert len(_undo_logs()) == 1

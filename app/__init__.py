@@ -83,6 +83,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.outcomes.business_routes import bp as business_bp
     from app.outcomes.organiser_routes import bp as outcomes_bp
     from app.payments.routes import bp as payments_bp
+    from app.questions.routes import bp as questions_bp
     from app.registration.routes import bp as registration_bp
 
     for bp in (
@@ -94,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
         speakers_bp,
         benchmark_bp,
         registration_bp,
+        questions_bp,
         payments_bp,
         checkin_bp,
         checkin_pwa_bp,

@@ -28,6 +28,7 @@ from app.outcomes.models import (
     Programme,
 )
 from app.payments.models import Payment, StripeEvent
+from app.questions.models import RegistrationAnswer, RegistrationQuestion
 from app.registration.models import EmailLog, Registration, RegistrationLog, SessionBooking
 
 __all__ = [
@@ -55,6 +56,8 @@ __all__ = [
     "Organisation",
     "Payment",
     "Registration",
+    "RegistrationAnswer",
+    "RegistrationQuestion",
     "RegistrationLog",
     "Role",
     "Room",

@@ -20,6 +20,7 @@ from app.checkin.models import CheckIn, EventStaff, ScanLog
 from app.events.models import AgendaSession, Event, SessionStar, Speaker
 from app.extensions import db
 from app.feedback.models import Feedback
+from app.questions.services import erase_sensitive_answers
 from app.registration.models import ENDED, EmailLog, Registration, SessionBooking
 from app.timeutil import utcnow
 
@@ -215,6 +216,7 @@ def erase_account(user: User, password: str, now: datetime | None = None) -> Non
     user.active = False
     user.set_password(secrets.token_urlsafe(32))  # and every session it had stops counting
     db.session.execute(delete(SessionStar).where(SessionStar.user_id == user.id))
+    erase_sensitive_answers(user.id)
     db.session.execute(delete(EventStaff).where(EventStaff.user_id == user.id))
     db.session.execute(update(Speaker).where(Speaker.user_id == user.id).values(user_id=None))
     db.session.execute(

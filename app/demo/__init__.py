@@ -18,6 +18,7 @@ DEMO_LOGINS = [
 EXTRA_STEPS: list[str] = [
     "app.demo.benchmark",
     "app.demo.registrations",
+    "app.demo.questions",
     "app.demo.past",
     "app.demo.impact",
     "app.demo.outcomes",

@@ -102,6 +102,9 @@ class Event(db.Model):
     registration_opens_at: Mapped[datetime | None] = mapped_column(DateTime)
     registration_closes_at: Mapped[datetime | None] = mapped_column(DateTime)
     requires_benchmark: Mapped[bool] = mapped_column(default=True)
+    # Delegates may change their answers to registration questions until then (None: until
+    # the event starts).
+    answers_editable_until: Mapped[datetime | None] = mapped_column(DateTime)
     host_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     pillars: Mapped[list[str]] = mapped_column(JSON, default=list)
     # When the public agenda was last published (None: never).

@@ -11,6 +11,7 @@ NAV = [
 EVENT_LINKS = [
     ("organiser.agenda_builder", "Agenda builder"),
     ("organiser.registrations", "Registrations"),
+    ("organiser.questions", "Registration questions"),
     ("organiser.messages", "Email delegates"),
     ("organiser.door_staff", "Door staff"),
     ("organiser.event_badges", "Name badges"),

@@ -15,6 +15,8 @@ from app.events.models import Event, TicketType
 from app.extensions import db
 from app.organiser import bp
 from app.organiser.forms import AddDelegateForm
+from app.questions import services as questions
+from app.questions.routes import form_context as question_context
 from app.registration import emails, services
 from app.registration.colleagues import register_on_behalf
 from app.registration.forms import ActionForm
@@ -113,16 +115,19 @@ def registrations_csv(event_id: int):
     event = _event_or_404(event_id)
     rows, extra = _filtered(event, request.args)
     positions = services.waitlist_positions([event.id])
+    asked = questions.questions_for(event.id)
+    answers = questions.answers_by_registration(r.id for r in rows)
     table = [
         [
             "registration_id", "name", "email", "job_title", "organisation",
             "companies_house_number", "ticket_type", "status", "waitlist_position",
             "benchmark_valid", "amount_due", "amount_paid", "paid_at", "registered_at",
             "confirmed_at", "cancelled_at", "hold_expires_at",
-        ]
+        ] + [q.label for q in asked]
     ]  # fmt: skip
     for r in rows:
         org = r.user.organisation
+        mine = answers.get(r.id, {})
         table.append(
             [
                 r.id, r.user.name, r.user.email, r.user.job_title or "",
@@ -132,7 +137,7 @@ def registrations_csv(event_id: int):
                 f"{r.amount_due_pence / 100:.2f}", f"{r.amount_paid_pence / 100:.2f}",
                 _iso(r.paid_at), _iso(r.created_at), _iso(r.confirmed_at),
                 _iso(r.cancelled_at), _iso(r.hold_expires_at),
-            ]
+            ] + [questions.display(mine.get(q.id)) for q in asked]
         )  # fmt: skip
     return csv_response(table, f"{event.slug}-registrations.csv")
 
@@ -151,13 +156,21 @@ def add_delegate(event_id: int):
         for t in event.ticket_types
     ]
     status = 200
+    answer_errors: dict[int, str] = {}
     if form.validate_on_submit():
         ticket_type = next(t for t in event.ticket_types if t.id == form.ticket_type.data)
+        answers = questions.parse_answers(
+            questions.questions_for(event.id), ticket_type.id, request.form
+        )
+        answer_errors = answers.errors
         try:
+            if not answers.ok:
+                raise services.RegistrationError("Some answers need correcting.")
             registration = register_on_behalf(
                 current_user._get_current_object(), event, ticket_type, form.email.data,
                 form.name.data, form.organisation.data, complimentary=form.complimentary.data,
             )  # fmt: skip
+            questions.save_answers(registration, answers)
         except services.EventFullError as exc:
             db.session.rollback()
             flash(str(exc), "danger")
@@ -179,7 +192,10 @@ def add_delegate(event_id: int):
             )
     elif request.method == "POST":
         status = 422
-    return render_template("organiser/add_delegate.html", event=event, form=form), status
+    return render_template(
+        "organiser/add_delegate.html", event=event, form=form,
+        **question_context(event, request.form, answer_errors),
+    ), status  # fmt: skip
 
 
 @bp.get("/registrations/<int:registration_id>")
@@ -205,8 +221,19 @@ def registration_detail(registration_id: int):
         labels=services.STATUS_LABELS,
         position=services.waitlist_position(registration),
         benchmark_valid=services.has_valid_benchmark(registration.user.organisation_id),
+        answers=_answers(registration),
         form=ActionForm(),
     )
+
+
+def _answers(registration: Registration) -> list[tuple]:
+    """(question, answer text) for each question the registration's ticket is asked."""
+    mine = questions.answers_by_registration([registration.id]).get(registration.id, {})
+    return [
+        (q, questions.display(mine.get(q.id)))
+        for q in questions.questions_for(registration.event_id)
+        if q.applies_to(registration.ticket_type_id)
+    ]
 
 
 def _act(registration_id: int, action, done: str):

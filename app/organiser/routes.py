@@ -11,6 +11,7 @@ from app.organiser import (  # noqa: F401  (each module adds its views to bp)
     feedback_views,
     messages_views,
     payments_views,
+    questions_views,
     registrations_views,
 )
 

@@ -21,6 +21,7 @@ from app.auth.services import (
     find_user_by_email,
 )
 from app.extensions import db
+from app.questions.services import clear_answers
 from app.registration import emails
 from app.registration.models import ENDED, Registration, RegistrationStatus, SessionBooking
 from app.registration.services import (
@@ -202,6 +203,8 @@ def transfer_registration(
             f"{colleague.name} is already registered for {event.title}."
         ) from None
     db.session.refresh(registration)
+    # The answers (dietary, access needs) were the previous holder's; the colleague gives theirs.
+    clear_answers(registration)
     _log(registration, "transferred", actor, f"from {owner.name} to {colleague.name}")
     arrival = {"passed_on_by": owner.name}
     if registration.status == S.WAITLISTED:

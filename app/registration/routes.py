@@ -23,6 +23,8 @@ from app.auth.services import AccountError, find_or_create_organisation
 from app.events.models import AgendaSession, Event
 from app.events.services import public_event_or_none
 from app.extensions import db, limiter
+from app.questions import services as questions
+from app.questions.routes import form_context as question_context
 from app.registration import services
 from app.registration.colleagues import register_colleague, transfer_registration
 from app.registration.emails import event_calendar
@@ -102,6 +104,8 @@ def register(slug: str):
         elif len(ticket_types) == 1:
             form.ticket_type.data = ticket_types[0].id
 
+    answer_errors: dict[int, str] = {}
+
     def page(status: int = 200, full: bool = False, message: str | None = None):
         return render_template(
             "registration/register.html",
@@ -115,6 +119,7 @@ def register(slug: str):
             position=services.waitlist_position(existing) if existing else None,
             needs_organisation=current_user.is_authenticated
             and current_user.organisation_id is None,
+            **question_context(event, request.form, answer_errors),
         ), status
 
     if request.method == "GET":
@@ -130,6 +135,12 @@ def register(slug: str):
     ticket_type = next((t for t in ticket_types if t.id == form.ticket_type.data), None)
     if ticket_type is None:
         return page(400, message="That ticket type is not on sale for this event.")
+    answers = questions.parse_answers(
+        questions.questions_for(event.id), ticket_type.id, request.form
+    )
+    if not answers.ok:
+        answer_errors.update(answers.errors)
+        return page(422)
     user = current_user._get_current_object()
     try:
         if user.organisation_id is None and form.organisation.data:
@@ -140,6 +151,7 @@ def register(slug: str):
         registration = services.register_delegate(
             user, event, ticket_type, now=now, join_waitlist=form.join_waitlist.data
         )
+        questions.save_answers(registration, answers)
     except services.EventFullError as exc:
         db.session.rollback()
         form.join_waitlist.data = True
@@ -172,6 +184,7 @@ def my_tickets():
         ),
         labels=services.STATUS_LABELS,
         now=now,
+        asks_questions=questions.events_with_questions({r.event_id for r in live}),
         form=ActionForm(),
         stripe_checkout="payments.checkout" in current_app.view_functions
         and bool(current_app.config.get("STRIPE_SECRET_KEY")),
@@ -301,18 +314,26 @@ def register_colleague_page(slug: str):
                                 for t in ticket_types]  # fmt: skip
     closed = services.registration_closed_reason(event, None, now)
     status = 200
+    answer_errors: dict[int, str] = {}
     if request.method == "POST":
         status = 422
         if closed:
             flash(closed, "danger")
         elif form.validate_on_submit():
             ticket_type = next(t for t in ticket_types if t.id == form.ticket_type.data)
+            answers = questions.parse_answers(
+                questions.questions_for(event.id), ticket_type.id, request.form
+            )
+            answer_errors = answers.errors
             try:
+                if not answers.ok:
+                    raise services.RegistrationError("Some answers need correcting.")
                 registration = register_colleague(
                     current_user._get_current_object(), event, ticket_type,
                     form.email.data, form.name.data, join_waitlist=form.join_waitlist.data,
                     now=now,
                 )  # fmt: skip
+                questions.save_answers(registration, answers)
             except services.EventFullError as exc:
                 db.session.rollback()
                 flash(f"{exc} Tick the box to put them on it.", "warning")
@@ -330,8 +351,9 @@ def register_colleague_page(slug: str):
                 )
                 return redirect(url_for("registration.my_tickets"), code=303)
     return render_template(
-        "registration/register_colleague.html", event=event, form=form, closed=closed
-    ), status
+        "registration/register_colleague.html", event=event, form=form, closed=closed,
+        **question_context(event, request.form, answer_errors),
+    ), status  # fmt: skip
 
 
 @bp.get("/me/registrations/<int:registration_id>/invoice")

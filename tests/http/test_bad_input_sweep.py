@@ -46,6 +46,7 @@ from app.events.models import AgendaSession, Event, Speaker
 from app.extensions import db
 from app.feeds.services import reset_calendar_token
 from app.outcomes.models import OutcomeClaim
+from app.questions.models import RegistrationQuestion
 from app.registration.models import Registration
 from tests.conftest import IsolatedClient
 from tests.factories import login_id, make_user
@@ -367,6 +368,12 @@ def demo(app, monkeypatch) -> Demo:
         "status": "published",
         "organisation_id": str(delegate.organisation_id),
         "claim_id": str(db.session.execute(select(OutcomeClaim.id)).scalars().first()),
+        "question_id": str(
+            db.session.execute(
+                select(RegistrationQuestion.id).where(RegistrationQuestion.kind == "consent")
+            ).scalar_one()
+        ),
+        "preset": "access",
     }
     return Demo(
         users={

@@ -28,6 +28,7 @@ from app.demo.programme import CONFERENCE_SLUG
 from app.events.models import AgendaSession, Event, Speaker
 from app.extensions import db
 from app.feeds.services import reset_calendar_token
+from app.questions.models import RegistrationQuestion
 from app.registration.models import Registration
 from tests.factories import login_id
 
@@ -108,6 +109,11 @@ def demo(app, monkeypatch):
         "secret": registration.ticket_secret,
         "pillar_key": current_questionnaire().pillar_keys[0],
         "filename": "css/app.css",
+        "question_id": str(
+            db.session.execute(
+                select(RegistrationQuestion.id).where(RegistrationQuestion.kind == "consent")
+            ).scalar_one()
+        ),
     }
     users = {"anonymous": None, "delegate": delegate, "door": door, "organiser": organiser}
     return values, speaker.slug, users

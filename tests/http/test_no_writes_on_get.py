@@ -109,6 +109,7 @@ def demo(app, monkeypatch):
         "secret": registration.ticket_secret,
         "pillar_key": current_questionnaire().pillar_keys[0],
         "filename": "css/app.css",
+        "organisation_id": str(delegate.organisation_id),
         "question_id": str(
             db.session.execute(
                 select(RegistrationQuestion.id).where(RegistrationQuestion.kind == "consent")

@@ -1,8 +1,8 @@
 """registration questions: questions per event, each registration's answers, and the
 cut-off for changing them
 
-Revision ID: 0010_registration_questions
-Revises: 0009_programme_outcomes
+Revision ID: 0013_registration_questions
+Revises: 0012_calendar_uids
 Create Date: 2026-12-06 12:50:00
 
 """
@@ -10,8 +10,8 @@ Create Date: 2026-12-06 12:50:00
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0010_registration_questions"
-down_revision = "0009_programme_outcomes"
+revision = "0013_registration_questions"
+down_revision = "0012_calendar_uids"
 branch_labels = None
 depends_on = None
 

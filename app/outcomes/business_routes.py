@@ -12,7 +12,7 @@ from app.auth.roles import verified_required
 from app.extensions import db
 from app.outcomes import services
 from app.outcomes.evidence import attach_evidence
-from app.outcomes.forms import DeclarationForm
+from app.outcomes.forms import DeclarationForm, EvidenceForm
 from app.outcomes.models import ClaimEvidence, ClaimKind
 from app.outcomes.services import ClaimData, OutcomesError, OutcomesForbidden
 from app.outcomes.views import claim_form, declaration_values, render_business
@@ -110,6 +110,30 @@ def declare():
     db.session.commit()
     flash("Declaration signed. Thank you.", "success")
     return redirect(url_for("business.outcomes") + "#declaration")
+
+
+@bp.post("/outcomes/claims/<int:claim_id>/evidence")
+@verified_required
+def add_evidence(claim_id: int):
+    """Another file for a claim still awaiting review."""
+    organisation, _ = _own_business()
+    try:
+        claim = services.claim_for(current_user, claim_id)
+    except LookupError:
+        abort(404)
+    if claim.organisation_id != organisation.id:
+        abort(404)
+    form = EvidenceForm()
+    upload = form.evidence.data
+    if not form.validate_on_submit() or not upload or not upload.filename:
+        abort(400, "Choose a PDF or an image to add.")
+    try:
+        attach_evidence(current_user, claim, upload.filename, upload.read())
+    except OutcomesError as exc:
+        abort(403 if isinstance(exc, OutcomesForbidden) else 400, str(exc))
+    db.session.commit()
+    flash("Evidence added.", "success")
+    return redirect(url_for("business.outcomes") + "#claims")
 
 
 @bp.get("/outcomes/evidence/<public_id>")

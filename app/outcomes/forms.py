@@ -123,3 +123,7 @@ class ClaimForm(FlaskForm):
 class ReviewForm(FlaskForm):
     decision = SelectField("Decision", choices=[("verified", "Verify"), ("rejected", "Reject")])
     note = StringField("Note", validators=[Optional(), Length(max=1000)])
+
+
+class EvidenceForm(FlaskForm):
+    evidence = FileField("Add evidence", description="A PDF or an image, up to 4 MB.")

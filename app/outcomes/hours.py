@@ -2,9 +2,10 @@
 
 A person's support time is the union of their attended intervals: the scheduled span of each
 session they were checked in at; a door check-in at an event where they have no session
-check-in counts the event's scheduled span less its breaks. Overlaps count once. A business's
-hours are the sum over its people. Hours are credited when an interval ends, so a business
-reaches the threshold on the (local) date the interval that takes it there ends.
+check-in counts the event's scheduled span less its breaks (each day's hours for an event
+over several days). Overlaps count once. A business's hours are the sum over its people.
+Hours are credited when an interval ends, so a business reaches the threshold on the (local)
+date the interval that takes it there ends.
 
 `attendance_rows` loads the evidence in two queries; everything else here is pure.
 """
@@ -137,6 +138,24 @@ def attendance_rows(
     return rows, breaks
 
 
+def daily_spans(span: tuple[datetime, datetime]) -> list[tuple[datetime, datetime]]:
+    """An event over several days is scheduled from its start time to its end time on each
+    day (UK time), not through the nights: 09:00 Monday to 17:00 Tuesday is two days of
+    09:00-17:00. An event within one day, or ending earlier in the day than it starts, is
+    taken whole."""
+    start, end = to_local(span[0]), to_local(span[1])
+    if start.date() == end.date() or end.time() <= start.time():
+        return [span]
+    days = (end.date() - start.date()).days
+    return [
+        (
+            to_utc(datetime.combine(start.date() + timedelta(days=n), start.time())),
+            to_utc(datetime.combine(start.date() + timedelta(days=n), end.time())),
+        )
+        for n in range(days + 1)
+    ]
+
+
 def subtract(
     span: tuple[datetime, datetime], holes: list[tuple[datetime, datetime]]
 ) -> list[tuple[datetime, datetime]]:
@@ -170,7 +189,8 @@ def count_hours(
         elif (r.user_id, r.event_id) in with_sessions:
             r.spans, r.note = [], "counted by its sessions"
         else:
-            r.spans = subtract(r.event_span, breaks.get(r.event_id, []))
+            holes = breaks.get(r.event_id, [])
+            r.spans = [p for day in daily_spans(r.event_span) for p in subtract(day, holes)]
     count_overlaps_once(rows)
     return rows
 

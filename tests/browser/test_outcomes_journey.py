@@ -35,7 +35,11 @@ def test_business_claims_organiser_verifies_dashboard_moves(page, browser, live_
     page.get_by_role("link", name="My business").click()
     page.get_by_role("heading", name="Tas Valley Fabrication Ltd").wait_for()
     assert page.get_by_test_id("support-hours").inner_text() == "6"
+    page.get_by_label("What happened").select_option(label="A new product, process or service")
+    assert page.get_by_label("New to").is_visible()
+    assert not page.get_by_label("Jobs (full-time equivalent)").is_visible()
     page.get_by_label("What happened").select_option(label="Jobs created")
+    assert not page.get_by_label("New to").is_visible()
     page.get_by_label("Role, product or partner").fill("CNC setters")
     page.get_by_label("Jobs (full-time equivalent)").fill("2.5")
     page.get_by_label("Date").first.fill("2026-09-01")

@@ -146,3 +146,27 @@ def test_an_unconfirmed_address_cannot_claim_or_declare(client, login, world):
     assert client.post("/business/outcomes/claims", data=data).status_code == 403
     assert client.post("/business/outcomes/declaration", data=data).status_code == 403
     assert _count(OutcomeClaim) == _count(Declaration) == 0
+
+
+def _pdf() -> bytes:
+    return b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def test_adding_evidence_to_a_claim_awaiting_review(client, login, world):
+    login(world["ann"])
+    assert client.post("/business/outcomes/claims", data=_form(client)).status_code == 302
+    claim = db.session.execute(select(OutcomeClaim)).scalar_one()
+    url = f"/business/outcomes/claims/{claim.id}/evidence"
+    token = _form(client)["csrf_token"]
+    ok = client.post(url, data={"csrf_token": token, "evidence": (io.BytesIO(_pdf()), "p.pdf")},
+                     content_type="multipart/form-data")  # fmt: skip
+    assert ok.status_code == 302
+    evidence = db.session.execute(select(ClaimEvidence)).scalar_one()
+    assert (evidence.content_type, evidence.content) == ("application/pdf", _pdf())
+    assert client.post(url, data={"csrf_token": token}).status_code == 400
+    login(world["bob"])  # another business: as if the claim did not exist
+    token = _form(client)["csrf_token"]
+    other = client.post(url, data={"csrf_token": token, "evidence": (io.BytesIO(_pdf()), "x.pdf")},
+                        content_type="multipart/form-data")  # fmt: skip
+    assert other.status_code == 404
+    assert _count(ClaimEvidence) == 1

@@ -12,7 +12,14 @@ from app.outcomes.hours import Filters
 from app.outcomes.report import build_report
 from tests.factories import make_organisation, make_user, organiser
 from tests.factories_checkin import make_registration
-from tests.factories_outcomes import admit, dated_event, declare, make_programme, session_at
+from tests.factories_outcomes import (
+    admit,
+    dated_event,
+    declare,
+    local,
+    make_programme,
+    session_at,
+)
 
 DAY = date(2026, 7, 14)  # British Summer Time: local 09:00 is 08:00 UTC
 
@@ -134,3 +141,13 @@ def test_checkins_outside_the_programme_or_filters_do_not_count(programme):
     assert _row(build_report(programme, in_north), org).hours == 3.0
     to_march = Filters(ends_on=date(2026, 3, 31))
     assert _row(build_report(programme, to_march), org).hours == 2.0
+
+
+def test_an_event_over_several_days_counts_each_day_not_the_nights(programme):
+    org = make_organisation()
+    # Saturday 09:00 to Monday 17:00, UK time, across the start of British Summer Time.
+    event = dated_event(date(2026, 3, 28), 9, hours=1)
+    event.ends_at = local(date(2026, 3, 30), 17)
+    session_at(event, 12, 30, minutes=60, kind=SessionKind.BREAK)  # Saturday's lunch
+    admit(make_registration(event, make_user(organisation=org)))
+    assert _row(build_report(programme), org).hours == pytest.approx(3 * 8 - 1)

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import func, select, update
+from sqlalchemy.orm import joinedload, selectinload
 
 from app.auth.models import Organisation, Role, User
 from app.events.models import Event
@@ -414,9 +415,12 @@ def review_claim(
 
 
 def claims_of(programme: Programme, organisation: Organisation) -> list[OutcomeClaim]:
+    """The business's claims, newest first, with their evidence files listed (not loaded)
+    and custom indicators: two queries however many."""
     return list(
         db.session.execute(
             select(OutcomeClaim)
+            .options(selectinload(OutcomeClaim.evidence), joinedload(OutcomeClaim.indicator))
             .where(
                 OutcomeClaim.programme_id == programme.id,
                 OutcomeClaim.organisation_id == organisation.id,
@@ -430,6 +434,7 @@ def audit_of(programme: Programme, organisation: Organisation) -> list[OutcomeAu
     return list(
         db.session.execute(
             select(OutcomeAudit)
+            .options(joinedload(OutcomeAudit.actor))
             .where(
                 OutcomeAudit.programme_id == programme.id,
                 OutcomeAudit.organisation_id == organisation.id,

@@ -170,3 +170,31 @@ def test_adding_evidence_to_a_claim_awaiting_review(client, login, world):
                         content_type="multipart/form-data")  # fmt: skip
     assert other.status_code == 404
     assert _count(ClaimEvidence) == 1
+
+
+def test_the_business_page_loads_in_the_same_queries_however_many_claims(
+    client, login, world, count_queries
+):
+    from app.outcomes import services
+    from app.outcomes.evidence import attach_evidence
+    from tests.factories_outcomes import claim_data
+
+    def add_claims(n: int) -> None:
+        for _ in range(n):
+            claim = services.record_claim(world["ann"], world["programme"], world["a"],
+                                          claim_data("product"))  # fmt: skip
+            attach_evidence(world["ann"], claim, "brochure.png", image_bytes(size=(20, 20)))
+            admit(make_registration(dated_event(date(2026, 8, 4), 9, hours=1),
+                                    make_user(organisation=world["a"])))  # fmt: skip
+        db.session.commit()
+
+    login(world["ann"])
+    add_claims(1)
+    client.get("/business/outcomes")
+    with count_queries() as few:
+        assert client.get("/business/outcomes").status_code == 200
+    add_claims(6)
+    with count_queries() as many:
+        page = client.get("/business/outcomes").get_data(as_text=True)
+    assert page.count(">brochure.png</a>") == 7
+    assert len(many) == len(few)

@@ -106,6 +106,7 @@ class Config:
     RATELIMIT_STORAGE_URI = _ratelimit_storage_uri()
     RATELIMIT_HEADERS_ENABLED = True
     CHECKIN_SCAN_RATE_LIMIT = os.environ.get("CHECKIN_SCAN_RATE_LIMIT", "600 per minute")
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
 
     # Registration holds (DESIGN.md rule 3).
     HOLD_DAYS = _int("HOLD_DAYS", 7)

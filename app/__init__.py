@@ -68,6 +68,8 @@ def create_app(config_class=None) -> Flask:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from app.api.routes import bp as api_bp
+    from app.api.views import bp as api_tokens_bp
     from app.auth.account_routes import bp as account_bp
     from app.auth.routes import bp as auth_bp
     from app.benchmark.routes import bp as benchmark_bp
@@ -104,6 +106,8 @@ def _register_blueprints(app: Flask) -> None:
         organiser_bp,
         outcomes_bp,
         business_bp,
+        api_bp,
+        api_tokens_bp,
     ):
         app.register_blueprint(bp)
 

@@ -1,5 +1,6 @@
 """Imports every model so that metadata (and Alembic autogenerate) sees the whole schema."""
 
+from app.api.models import ApiToken
 from app.auth.models import LoginSession, Organisation, Role, User
 from app.benchmark.models import BenchmarkResponse
 from app.checkin.models import CheckIn, CheckInConflict, EventStaff, ScanLog
@@ -32,6 +33,7 @@ from app.questions.models import RegistrationAnswer, RegistrationQuestion
 from app.registration.models import EmailLog, Registration, RegistrationLog, SessionBooking
 
 __all__ = [
+    "ApiToken",
     "Programme",
     "OutcomeClaim",
     "OutcomeAudit",

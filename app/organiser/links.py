@@ -5,6 +5,7 @@ NAV = [
     ("organiser.speakers", "Speakers", "speakers"),
     ("organiser.benchmark_overview", "Benchmark", "benchmark"),
     ("outcomes.dashboard", "Outcomes", "outcomes"),
+    ("api_tokens.tokens", "API tokens", "api"),
 ]
 
 # (endpoint taking event_id, label) on an event's overview page.

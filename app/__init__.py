@@ -71,6 +71,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.api.routes import bp as api_bp
     from app.api.views import bp as api_tokens_bp
     from app.auth.account_routes import bp as account_bp
+    from app.auth.business_routes import bp as membership_bp
     from app.auth.routes import bp as auth_bp
     from app.benchmark.routes import bp as benchmark_bp
     from app.checkin.pwa import bp as checkin_pwa_bp
@@ -92,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         health_bp,
         auth_bp,
         account_bp,
+        membership_bp,
         events_bp,
         agenda_bp,
         speakers_bp,

@@ -1,7 +1,7 @@
 """Imports every model so that metadata (and Alembic autogenerate) sees the whole schema."""
 
 from app.api.models import ApiToken
-from app.auth.models import LoginSession, Organisation, Role, User
+from app.auth.models import LoginSession, MembershipRequest, Organisation, Role, User
 from app.benchmark.models import BenchmarkResponse
 from app.checkin.models import CheckIn, CheckInConflict, EventStaff, ScanLog
 from app.events.models import (
@@ -55,6 +55,7 @@ __all__ = [
     "Feedback",
     "FeedbackInvitation",
     "LoginSession",
+    "MembershipRequest",
     "Organisation",
     "Payment",
     "Registration",

@@ -10,6 +10,10 @@ _signals = Namespace()
 # sender: the Organisation; kwargs: actor (the User who submitted), response (BenchmarkResponse)
 benchmark_submitted = _signals.signal("benchmark-submitted")
 
+# sender: the Organisation a person has just become a member of; kwargs: user, actor (who
+# approved, or None for a verified domain)
+membership_granted = _signals.signal("membership-granted")
+
 # sender: the Event, once a published event has moved, changed venue or been cancelled;
 # kwargs: actor, change ("rescheduled" or "cancelled"), before (EventBefore). Receivers return
 # how many people they told.

@@ -32,7 +32,10 @@ def make_benchmark(
 
 def make_delegate(benchmark: bool = True, **kw):
     """A delegate whose business has (or has not) a benchmark from the last year."""
-    org = kw.pop("organisation", None) or make_organisation()
+    org = kw.pop("organisation", None)
+    if org is None:  # the first member of a new business is its admin
+        org = make_organisation()
+        kw.setdefault("is_business_admin", True)
     user = make_user(organisation=org, **kw)
     if benchmark:
         make_benchmark(org, user=user)

@@ -33,6 +33,10 @@ class Organisation(db.Model):
     fte: Mapped[float | None]
     postcode: Mapped[str | None] = mapped_column(String(10))
     address: Mapped[str | None] = mapped_column(Text)
+    # An address on this domain joins without waiting (never a free-mail domain).
+    verified_domain: Mapped[str | None] = mapped_column(String(253))
+    # An organiser ticked the business as real: it counts in peer figures.
+    verified_at: Mapped[datetime | None] = mapped_column(DateTime)
     created_at: Mapped[datetime] = created_at_column()
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")
@@ -49,7 +53,11 @@ class User(UserMixin, db.Model):
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(20), default=Role.DELEGATE, index=True)
     job_title: Mapped[str | None] = mapped_column(String(120))
+    # The business the person is an approved member of (a request to join is a
+    # MembershipRequest, and grants nothing until approved).
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"), index=True)
+    # Approves requests to join the business, and manages its members.
+    is_business_admin: Mapped[bool] = mapped_column(default=False)
     # Secret for the personal calendar feed; None until the delegate asks for one.
     calendar_token: Mapped[str | None] = mapped_column(String(64), unique=True)
     active: Mapped[bool] = mapped_column(default=True)
@@ -119,3 +127,30 @@ class LoginSession(db.Model):
     created_at: Mapped[datetime] = created_at_column()
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     ended_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class MembershipStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    DECLINED = "declined"
+    WITHDRAWN = "withdrawn"
+
+
+class MembershipRequest(db.Model):
+    """Someone asks to join a business they named (by name or Companies House number).
+    Approved by a business admin, an organiser, or a verified email domain."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    status: Mapped[str] = mapped_column(String(12), default=MembershipStatus.PENDING, index=True)
+    # What they typed, so organisers can see a number that points at another business.
+    given_name: Mapped[str | None] = mapped_column(String(200))
+    given_number: Mapped[str | None] = mapped_column(String(8))
+    created_at: Mapped[datetime] = created_at_column()
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    organisation: Mapped[Organisation] = relationship()
+    user: Mapped[User] = relationship(foreign_keys=[user_id])
+    decided_by: Mapped[User | None] = relationship(foreign_keys=[decided_by_id])

@@ -76,18 +76,24 @@ def create_invited_user(
 
 
 def normalise_company_number(number: str | None) -> str | None:
+    """A Companies House number is 8 characters: 8 digits, or 2 letters and 6 digits."""
     if not number:
         return None
     number = re.sub(r"\s+", "", number).upper()
-    if not re.fullmatch(r"(\d{8}|[A-Z]{2}\d{6}|\d{6,7})", number):
-        raise AccountError("A Companies House number is 8 characters, e.g. 01234567 or SC123456.")
-    return number.zfill(8) if number.isdigit() else number
+    if not re.fullmatch(r"\d{8}|[A-Z]{2}\d{6}", number):
+        raise AccountError(
+            "A Companies House number is 8 characters: 8 digits, or 2 letters and 6 digits "
+            "(e.g. 01234567 or SC123456)."
+        )
+    return number
 
 
 def find_or_create_organisation(
     name: str, companies_house_number: str | None = None
 ) -> Organisation:
-    """Match on Companies House number, else on the exact name (ignoring case and spaces)."""
+    """For organisers (who may place anyone in a business): the business with this number,
+    else with this exact name (ignoring case and spaces), else a new one. A number never
+    moves onto another business by this route."""
     number = normalise_company_number(companies_house_number)
     name = " ".join(name.split())
     if not name:
@@ -102,8 +108,6 @@ def find_or_create_organisation(
         select(Organisation).where(func.lower(Organisation.name) == name.lower()).limit(1)
     ).scalar_one_or_none()
     if org:
-        if number and not org.companies_house_number:
-            org.companies_house_number = number
         return org
     org = Organisation(name=name, companies_house_number=number)
     db.session.add(org)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
+from app.auth.membership import pending_request
 from app.auth.roles import check_verified
 from app.benchmark import services
 from app.benchmark.forms import OrganisationForm
@@ -110,6 +111,7 @@ def index():
         history=past,
         draft=services.current_draft(current_user),
         needs=services.organisation_needs(current_user),
+        waiting=pending_request(current_user),
     )
 
 
@@ -127,7 +129,7 @@ def start():
 @login_required
 def organisation():
     needs = services.organisation_needs(current_user)
-    if not needs:
+    if not needs or pending_request(current_user) is not None:
         return redirect(url_for("benchmark.index"))
     form = OrganisationForm()
     status = 200
@@ -150,6 +152,14 @@ def organisation():
                 flash(exc.message, "danger")
             status = 400
         else:
+            if current_user.organisation_id is None:  # asked to join a known business
+                db.session.commit()
+                flash(
+                    "You have asked to join this business. You will see its benchmark once one "
+                    "of its admins, or an organiser, approves; we will email you.",
+                    "info",
+                )
+                return redirect(url_for("benchmark.index"))
             draft = services.start_draft(current_user)
             db.session.commit()
             flash(f"Thank you. You are benchmarking {current_user.organisation.name}.", "success")

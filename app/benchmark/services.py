@@ -17,8 +17,9 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import selectinload
 
 from app import signals
+from app.auth.membership import join_business
 from app.auth.models import Organisation, Role, User
-from app.auth.services import AccountError, find_or_create_organisation
+from app.auth.services import AccountError
 from app.benchmark import peers, scoring
 from app.benchmark.models import BenchmarkResponse
 from app.benchmark.questionnaire import (
@@ -172,9 +173,10 @@ def set_organisation(
     sector: str | None = None,
     size_band: str | None = None,
 ) -> Organisation:
-    """Join (or create) the actor's organisation, matched on Companies House number or exact
-    name, and fill in its sector and size band where they are missing. Values already held
-    are kept: a colleague cannot change the organisation's sector from here."""
+    """Create the actor's business, or ask to join a known one (app.auth.membership), and fill
+    in its sector and size band where they are missing. Values already held are kept: a
+    colleague cannot change the organisation's sector from here. Returns the business, which
+    the actor is not a member of yet while their request waits."""
     org = actor.organisation
     errors = {}
     if org is None and (not name or not name.strip()):
@@ -191,11 +193,12 @@ def set_organisation(
         raise BenchmarkError("Please correct the highlighted fields.", errors)
     if org is None:
         try:
-            org = find_or_create_organisation(name or "", companies_house_number)
+            org, _ = join_business(actor, name or "", companies_house_number)
         except AccountError as exc:
             field_name = "companies_house_number" if "Companies House" in str(exc) else "name"
             raise BenchmarkError(str(exc), {field_name: str(exc)}) from exc
-        actor.organisation = org
+        if actor.organisation_id != org.id:
+            return org  # a request to join, waiting for approval: nothing of theirs to fill
     if not org.sector:
         org.sector = sector
     if not org.size_band:

@@ -53,7 +53,7 @@ def load(ctx: dict) -> None:
     for name, number, sector, band, fte, postcode in ORGANISATIONS:
         org = Organisation(
             name=name, companies_house_number=number, sector=sector, size_band=band,
-            fte=fte, postcode=postcode,
+            fte=fte, postcode=postcode, verified_at=ctx["now"],  # the programme knows them
         )  # fmt: skip
         db.session.add(org)
         orgs.append(org)
@@ -65,7 +65,13 @@ def load(ctx: dict) -> None:
         password = "delegate" if i == 0 else "demo-delegate"
         delegates.append(
             _user(
-                email, name, password, Role.DELEGATE, job_title=title, organisation=orgs[org_index]
+                email,
+                name,
+                password,
+                Role.DELEGATE,
+                job_title=title,
+                organisation=orgs[org_index],
+                is_business_admin=True,  # each is their business's first member
             )  # fmt: skip
         )
     ctx["delegates"] = delegates

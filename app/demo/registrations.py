@@ -34,7 +34,7 @@ def load(ctx: dict) -> None:
     email, person, title = NEWCOMER
     newcomer = User(
         email=email, name=person, role=Role.DELEGATE, job_title=title, organisation=newcomer_org,
-        email_verified_at=now,
+        email_verified_at=now, is_business_admin=True,
     )  # fmt: skip
     newcomer.set_password("demo-delegate")
     db.session.add_all([newcomer_org, newcomer])

@@ -6,6 +6,7 @@ NAV = [
     ("organiser.benchmark_overview", "Benchmark", "benchmark"),
     ("outcomes.dashboard", "Outcomes", "outcomes"),
     ("api_tokens.tokens", "API tokens", "api"),
+    ("organiser.businesses_list", "Businesses", "businesses"),
 ]
 
 # (endpoint taking event_id, label) on an event's overview page.

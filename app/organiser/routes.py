@@ -6,6 +6,7 @@ from app.organiser import (  # noqa: F401  (each module adds its views to bp)
     benchmark_views,
     bookings_views,
     bp,
+    businesses_views,
     checkin_views,
     events_views,
     feedback_views,

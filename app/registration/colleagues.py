@@ -14,6 +14,7 @@ from datetime import datetime
 from sqlalchemy import update
 from sqlalchemy.exc import IntegrityError
 
+from app import signals
 from app.auth.models import User
 from app.auth.services import (
     create_invited_user,
@@ -27,7 +28,9 @@ from app.registration.models import ENDED, Registration, RegistrationStatus, Ses
 from app.registration.services import (
     RegistrationError,
     _log,
+    confirm_pending_benchmark,
     event_reminder_window,
+    has_valid_benchmark,
     issue_registration,
     live_registration,
     register_delegate,
@@ -59,6 +62,12 @@ def _colleague(delegate: User, email: str, name: str | None) -> tuple[User, bool
         if not name:
             raise RegistrationError(
                 "Give your colleague's name: this email address has no account yet."
+            )
+        if not delegate.is_business_admin:
+            # A new account would join the business: that is for its admins to grant.
+            raise RegistrationError(
+                f"Only an admin of {delegate.organisation.name} can add someone new to the "
+                "business. Ask an admin, or ask your colleague to create an account and join."
             )
         colleague = create_invited_user(email, name, organisation=delegate.organisation)
         return colleague, True
@@ -217,3 +226,12 @@ def transfer_registration(
     )
     db.session.flush()
     return colleague
+
+
+def _on_membership_granted(sender, **kwargs) -> None:
+    # A new member's places that waited on the benchmark go ahead on the business's own.
+    if has_valid_benchmark(sender.id):
+        confirm_pending_benchmark(sender, kwargs.get("actor"))
+
+
+signals.membership_granted.connect(_on_membership_granted)

@@ -18,8 +18,9 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from app.auth.membership import join_business, pending_request
 from app.auth.roles import verified_required, verified_to_submit
-from app.auth.services import AccountError, find_or_create_organisation
+from app.auth.services import AccountError
 from app.events.models import AgendaSession, Event
 from app.events.services import public_event_or_none
 from app.extensions import db, limiter
@@ -94,9 +95,10 @@ def register(slug: str):
     form = RegisterForm()
     form.ticket_type.choices = [(t.id, t.name) for t in ticket_types]
     closed = services.registration_closed_reason(event, None, now)
-    existing = None
+    existing = waiting = None
     if current_user.is_authenticated:
         existing = services.live_registration(current_user.id, event.id)
+        waiting = pending_request(current_user)
     if request.method == "GET":
         wanted = request.args.get("ticket", type=int)
         if wanted in {t.id for t in ticket_types}:
@@ -118,7 +120,8 @@ def register(slug: str):
             message=message,
             position=services.waitlist_position(existing) if existing else None,
             needs_organisation=current_user.is_authenticated
-            and current_user.organisation_id is None,
+            and current_user.organisation_id is None
+            and not waiting,
             **question_context(event, request.form, answer_errors),
         ), status
 
@@ -143,11 +146,9 @@ def register(slug: str):
         return page(422)
     user = current_user._get_current_object()
     try:
-        if user.organisation_id is None and form.organisation.data:
-            user.organisation = find_or_create_organisation(
-                form.organisation.data, form.companies_house_number.data
-            )
-            db.session.flush()
+        if user.organisation_id is None and form.organisation.data and not waiting:
+            # A known business is a request to join it: the place waits until approved.
+            join_business(user, form.organisation.data, form.companies_house_number.data)
         registration = services.register_delegate(
             user, event, ticket_type, now=now, join_waitlist=form.join_waitlist.data
         )

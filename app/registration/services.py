@@ -24,6 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app import signals
+from app.auth.membership import pending_request
 from app.auth.models import Organisation, User
 from app.benchmark.models import BenchmarkResponse
 from app.events.models import AgendaSession, Event, EventStatus, Room, SessionStatus, TicketType
@@ -228,7 +229,9 @@ def register_delegate(
     reason = registration_closed_reason(event, ticket_type, now)
     if reason:
         raise RegistrationError(reason)
-    if event.requires_benchmark and user.organisation_id is None:
+    # A person waiting to join a business holds a place that waits on it, as for a business
+    # without a benchmark.
+    if event.requires_benchmark and user.organisation_id is None and not pending_request(user):
         raise RegistrationError(
             "Tell us which business you are from first: the benchmark is for your business."
         )

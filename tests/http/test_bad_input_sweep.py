@@ -361,6 +361,7 @@ def demo(app, monkeypatch) -> Demo:
         "user_id": str(door.id),
         "speaker_id": str(speaker.id),
         "venue_id": str(conference.venue_id),
+        "request_id": "1",
         "public_id": benchmark.public_id,
         "token": token,
         "secret": registration.ticket_secret,

@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from app import signals
-from app.auth.models import Organisation, User
+from app.auth.models import MembershipRequest, Organisation, User
 from app.benchmark import services
 from app.benchmark.models import BenchmarkResponse
 from app.benchmark.questionnaire import current_questionnaire
@@ -145,19 +145,26 @@ def test_delegate_without_organisation_is_asked_for_it_first(client, login):
     assert [r.status for r in _responses()] == ["draft"]
 
 
-def test_organisation_step_joins_an_existing_business_by_exact_name(client, login):
+def test_naming_an_existing_business_asks_to_join_it(client, login, outbox):
     existing = make_organisation("Loddon Laser Ltd", sector="25", size_band="small")
+    make_user(email="admin@loddon.example", organisation=existing, is_business_admin=True)
     user = make_user()
     db.session.commit()
     login(user)
-    client.post(
+    response = client.post(
         "/benchmark/organisation",
         data={"name": "loddon  laser ltd", "sector": "10", "size_band": "large"},
     )
+    assert response.status_code == 302 and response.location == "/benchmark"
     db.session.expire_all()
     user = db.session.get(User, user.id)
-    assert user.organisation_id == existing.id
-    assert (user.organisation.sector, user.organisation.size_band) == ("25", "small")
+    assert user.organisation_id is None  # a request, not a membership
+    [request] = db.session.execute(select(MembershipRequest)).scalars().all()
+    assert (request.organisation_id, request.status) == (existing.id, "pending")
+    assert (existing.sector, existing.size_band) == ("25", "small")  # untouched
+    page = client.get("/benchmark").text
+    assert "Waiting to join Loddon Laser Ltd" in page
+    assert [m["To"] for m in outbox] == ["admin@loddon.example"]
 
 
 def test_organisation_step_asks_only_for_what_is_missing(client, login):

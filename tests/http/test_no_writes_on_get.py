@@ -104,6 +104,7 @@ def demo(app, monkeypatch):
         "ticket_type_id": str(conference.ticket_types[0].id),
         "speaker_id": str(speaker.id),
         "venue_id": str(conference.venue_id),
+        "request_id": "1",
         "public_id": benchmark.public_id,
         "token": token,
         "secret": registration.ticket_secret,

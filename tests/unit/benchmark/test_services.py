@@ -86,12 +86,12 @@ def test_set_organisation_creates_one_with_sector_and_size(app):
     assert user.organisation_id == org.id
 
 
-def test_set_organisation_joins_by_companies_house_number_and_keeps_its_sector(app):
+def test_set_organisation_asks_to_join_by_companies_house_number_and_keeps_its_sector(app):
     existing = make_organisation("Anglia Widgets Ltd", companies_house_number="01234567",
                                  sector="28", size_band="medium")  # fmt: skip
     user = make_user()
-    org = services.set_organisation(user, "Anglia Widgets", "1234567", "10", "micro")
-    assert org.id == existing.id
+    org = services.set_organisation(user, "Anglia Widgets", "0123 4567", "10", "micro")
+    assert org.id == existing.id and user.organisation_id is None  # a request to join
     assert (org.sector, org.size_band) == ("28", "medium")
 
 

@@ -4,7 +4,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
 from app.auth.forms import LoginForm, ResetPasswordForm, ResetRequestForm, SignUpForm
-from app.auth.models import User
+from app.auth.models import Role, User
 from app.auth.services import (
     AccountError,
     authenticate,
@@ -48,6 +48,14 @@ def sign_in(user: User, remember: bool = False) -> None:
     login_user(user, remember=remember, duration=timedelta(days=SESSION_DAYS))
 
 
+def _landing(user: User) -> str:
+    """Where signing in leads without a `next`: door staff straight to their scanners (the
+    list, or the one event's scanner: /checkin decides), everyone else the events page."""
+    if user.role == Role.DOOR_STAFF:
+        return url_for("checkin.choose_event")
+    return url_for("events.home")
+
+
 def _safe_next(default: str) -> str:
     # Only local paths: never redirect to another site.
     return local_path(request.args.get("next") or request.form.get("next")) or default
@@ -76,7 +84,7 @@ def signup():
 @limiter.limit("10 per minute", methods=["POST"])
 def login():
     if current_user.is_authenticated:
-        return redirect(_safe_next(url_for("events.home")))
+        return redirect(_safe_next(_landing(current_user)))
     form = LoginForm()
     if form.validate_on_submit():
         user = authenticate(form.email.data, form.password.data)
@@ -84,7 +92,7 @@ def login():
             flash("Email or password is not right.", "danger")
             return render_template("auth/login.html", form=form), 401
         sign_in(user, remember=form.remember.data)
-        return redirect(_safe_next(url_for("events.home")))
+        return redirect(_safe_next(_landing(user)))
     status = 200 if request.method == "GET" else 422
     return render_template("auth/login.html", form=form), status
 

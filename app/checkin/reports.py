@@ -142,6 +142,13 @@ def _device_line(at: datetime | None, tz: str, by: str | None, device: str | Non
     return line
 
 
+def _said(result: str | None) -> str:
+    """What the scanner showed offline, in words: "already checked in", "refused: …"."""
+    if not result:
+        return ""
+    return RESULTS[result][1].lower() if result in RESULTS else result
+
+
 def sync_conflicts(event: Event, limit: int = 20) -> list[dict]:
     """The latest offline scans the server could not take as the device did, each with the
     admission that stands (who, when, on which device) and the scan that lost. One query."""
@@ -177,7 +184,7 @@ def sync_conflicts(event: Event, limit: int = 20) -> list[dict]:
             "name": name or "Unknown ticket",
             "point": title or DOOR_LABEL,
             "result": RESULTS[result][1] if result in RESULTS else result,
-            "offline": "admitted" if offline == "ok" else (offline or ""),
+            "offline": "admitted" if offline == "ok" else _said(offline),
             "scanned": _device_line(scanned_at, tz, by, device),
             "standing": _device_line(first_at, tz, first_by, first_device),
         }

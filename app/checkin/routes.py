@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
@@ -76,7 +85,10 @@ def _staff_event(slug: str) -> Event:
 @bp.get("/checkin")
 @role_required("door_staff", "organiser")
 def choose_event():
-    return render_template("checkin/choose_event.html", events=events_for_staff(current_user))
+    events = events_for_staff(current_user)
+    if len(events) == 1 and not current_user.is_organiser and "all" not in request.args:
+        return redirect(url_for("checkin.scanner", slug=events[0].slug))  # no choice to make
+    return render_template("checkin/choose_event.html", events=events)
 
 
 @bp.get("/checkin/<slug>")

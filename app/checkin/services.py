@@ -11,7 +11,8 @@ devices scanning the same ticket at the same moment admit it once on any databas
 from __future__ import annotations
 
 import re
-from dataclasses import asdict, dataclass
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, exists, func, or_, select, update
@@ -407,6 +408,7 @@ class Attendee:
     ticket_type: str
     status: str
     checked_in_at_local: str | None  # at the chosen point
+    bookings: list[str] = field(default_factory=list)  # titles of the sessions they booked
 
 
 def _mask_email(email: str) -> str:
@@ -460,6 +462,18 @@ def search_attendees(
         .order_by((Registration.status == "confirmed").desc(), User.name, Registration.id)
         .limit(limit)
     ).all()
+    booked: dict[int, list[str]] = defaultdict(list)
+    if rows:
+        for reg_id, title in db.session.execute(
+            select(SessionBooking.registration_id, AgendaSession.title)
+            .join(AgendaSession, AgendaSession.id == SessionBooking.session_id)
+            .where(
+                SessionBooking.registration_id.in_([r[0] for r in rows]),
+                SessionBooking.status == "booked",
+            )
+            .order_by(AgendaSession.starts_at, AgendaSession.id)
+        ):
+            booked[reg_id].append(title)
     return [
         Attendee(
             registration_id=r[0],
@@ -469,6 +483,7 @@ def search_attendees(
             ticket_type=r[4],
             status=r[5],
             checked_in_at_local=to_local(r[6], event.timezone).strftime("%H:%M") if r[6] else None,
+            bookings=booked.get(r[0], []),
         )
         for r in rows
     ]

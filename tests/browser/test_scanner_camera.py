@@ -91,16 +91,14 @@ def test_door_staff_scan_a_ticket_through_the_camera(
         )  # fmt: skip
         page = context.new_page()
         page.set_default_timeout(20_000)
-        page.goto("/auth/login?next=/checkin")
+        # camera=off: no start by itself where the browser reports the camera as allowed
+        # (which depends on timing with the fake camera), so the tap below always happens.
+        query = "camera=off" + ("%26decoder=jsqr" if decoder == "jsqr" else "")
+        page.goto(f"/auth/login?next=/checkin/camera-conf?{query}")
         page.get_by_label("Email").fill(staff.email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        page.get_by_role("link", name="Camera Conference").click()
-        page.wait_for_url("**/checkin/camera-conf")
-        # camera=off: no start by itself where the browser reports the camera as allowed
-        # (which depends on timing with the fake camera), so the tap below always happens.
-        query = "camera=off" + ("&decoder=jsqr" if decoder == "jsqr" else "")
-        page.goto(f"/checkin/camera-conf?{query}")
+        page.wait_for_url("**/checkin/camera-conf?camera=off*")
         page.get_by_role("button", name="Start camera").click()
 
         text = seen(page, "ok", artifacts_dir, f"scanner-admitted-{decoder}.png")
@@ -115,6 +113,11 @@ def test_door_staff_scan_a_ticket_through_the_camera(
         text = seen(page, "already_checked_in", artifacts_dir, f"scanner-already-{decoder}.png")
         assert "Already checked in at " in text
         assert "at Entrance by Dev Door" in text
+        # Red stays until the volunteer has dealt with it and taps.
+        page.wait_for_timeout(3500)
+        assert page.locator("#result").is_visible()
+        assert "Tap the screen when you have dealt with it." in page.locator("#result").inner_text()
+        page.locator("#result").click()
         page.wait_for_selector("#result.d-none", state="attached")
         page.screenshot(path=os.path.join(artifacts_dir, f"scanner-idle-{decoder}.png"))
         context.close()
@@ -154,14 +157,25 @@ def test_name_search_admit_and_live_counts_update_without_reload(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
     page.goto("/checkin/live-conf?camera=off")
-    page.get_by_text("Search by name, organisation or email").click()
-    page.get_by_label("Search attendees").fill("breck")
+    # No camera on: search comes first and the camera box is hidden.
+    assert not page.locator("#camera-box").is_visible()
+    search_top = page.get_by_label("Search by name or business").bounding_box()["y"]
+    assert search_top < page.get_by_role("button", name="Start camera").bounding_box()["y"]
+    page.get_by_label("Search by name or business").fill("breck")
     page.get_by_role("button", name="Bob Barker").click()
+    # A card, not an admission: nobody is admitted by tapping a row.
+    card = page.locator("#attendee-card")
+    card.wait_for(state="visible")
+    assert "Breckland Precision" in card.inner_text()
+    page.screenshot(path=os.path.join(artifacts_dir, "scanner-attendee-card.png"))
+    assert boss_tab.locator("#live-in").inner_text() == "0"
+    page.get_by_role("button", name="Check in at Entrance").click()
     assert "Bob Barker" in seen(page, "ok", artifacts_dir, "scanner-search-admitted.png")
     page.keyboard.press("Escape")  # back to scanning without waiting
 
-    page.get_by_label("Search attendees").fill("pat")
+    page.get_by_label("Search by name or business").fill("pat")
     page.get_by_role("button", name="Pat Pending").click()
+    page.get_by_role("button", name="Check in at Entrance").click()
     text = seen(page, "benchmark_pending", artifacts_dir, "scanner-needs-attention.png")
     assert "complete the benchmark" in text
 

@@ -12,7 +12,7 @@ from app.checkin.models import CheckIn, CheckInConflict
 from app.extensions import db
 from app.timeutil import utcnow
 from tests.browser.test_accessibility import _problems
-from tests.factories import PASSWORD, make_event, make_organisation, make_user
+from tests.factories import PASSWORD, make_event, make_organisation, make_user, organiser
 from tests.factories_checkin import make_door_staff, make_registration
 
 pytestmark = pytest.mark.browser
@@ -64,7 +64,7 @@ def test_offline_scans_are_judged_on_the_phone_and_synced_at_their_time(
         page.get_by_label("Email").fill(staff.email)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
-        page.goto("/checkin/yard-visit?camera=off")
+        page.wait_for_url("**/checkin/yard-visit")  # their only event's scanner, straight away
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
         page.get_by_role("button", name="Get ready for no signal").click()
         page.wait_for_selector('#scanner[data-door-list="1"]')  # one ticket: Bob has none yet
@@ -101,12 +101,23 @@ def test_offline_scans_are_judged_on_the_phone_and_synced_at_their_time(
         page.locator("#result").click()
         after = utcnow()
 
-        page.get_by_text("Search by name, organisation or email").click()
-        page.get_by_label("Search attendees").fill("bob")
-        page.wait_for_selector("#search-results button")
-        assert "Bob Barker" in page.locator("#search-results").inner_text()
+        page.get_by_label("Search by name or business").fill("bob")
+        page.get_by_role("button", name="Bob Barker").click()
+        card = page.locator("#attendee-card")
+        card.wait_for(state="visible")
+        assert "Benchmark pending" in card.inner_text()
+        assert "Offline: from the door list on this phone." in card.inner_text()
+        shot(page, "scanner-offline-card.png")
+        assert not _problems(page), _problems(page)
+        page.get_by_role("button", name="Check in at Entrance (event door)").click()
+        text = result_text(page, "benchmark_pending")  # amber: stays until tapped
+        assert "Bob Barker" in text and "Offline:" in text
+        page.wait_for_timeout(3500)
+        assert page.locator("#result").is_visible()
+        shot(page, "scanner-offline-amber.png")
+        page.locator("#result").click()
         assert "Offline: from the door list" in page.locator("#search-status").inner_text()
-        assert page.locator("#scanner").get_attribute("data-queued") == "3"
+        assert page.locator("#scanner").get_attribute("data-queued") == "4"
         assert db.session.execute(select(CheckIn)).first() is None  # nothing sent yet
         shot(page, "scanner-offline-search.png")
 
@@ -127,3 +138,24 @@ def test_offline_scans_are_judged_on_the_phone_and_synced_at_their_time(
         "already_checked_in",
         "already_checked_in",
     )
+
+    # The organiser's live page shows the conflict; checked on a phone-sized screen too.
+    boss = organiser()
+    db.session.commit()
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    page = context.new_page()
+    try:
+        page.goto("/auth/login")
+        page.get_by_label("Email").fill(boss.email)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"/organiser/events/{event.id}/checkin")
+        box = page.locator("#conflicts-box")
+        assert "Ada Lovelace · Entrance — Already checked in" in box.inner_text()
+        assert "by Yara Yard (scanner-" in box.inner_text()
+        page.screenshot(
+            path=os.path.join(artifacts_dir, "checkin-live-conflict.png"), full_page=True
+        )
+        assert not _problems(page), _problems(page)
+    finally:
+        context.close()

@@ -17,7 +17,9 @@
   var overlay = $("result");
   var params = new URLSearchParams(location.search);
 
-  var RESULT_MS = { green: 2000, amber: 3000, red: 3000, info: 1500 };
+  // Green and info screens clear themselves; red and amber stay until tapped, because the
+  // volunteer has something to do (ask for ID, send to the help desk).
+  var RESULT_MS = { green: 2000, info: 1500 };
   var SAME_CODE_PAUSE_MS = 5000; // a ticket held in front of the camera is sent once
   var UNDO_MS = 5 * 60 * 1000;
   var QUEUE_KEY = "journey-scan-queue:" + cfg.event; // older pages' queue, moved to SYNC_KEY
@@ -145,17 +147,22 @@
       (door && door.list ? " from " + clock(door.list.fetchedAt) : "") +
       ". It is sent to the server when the signal returns." : "";
     $("result-undo").classList.toggle("d-none", !canUndo(r));
-    var ms = RESULT_MS[tone] || 2500;
+    var ms = RESULT_MS[tone];
     var timer = $("result-timer");
     timer.classList.remove("running");
-    void timer.offsetWidth; // restart the countdown bar
-    timer.style.setProperty("--scan-ms", ms + "ms");
-    timer.classList.add("running");
+    timer.classList.toggle("d-none", !ms);
+    $("result-tap").classList.toggle("d-none", !!ms);
+    $("result-next").textContent = ms ? "Next scan" : "Done: next scan";
+    if (ms) {
+      void timer.offsetWidth; // restart the countdown bar
+      timer.style.setProperty("--scan-ms", ms + "ms");
+      timer.classList.add("running");
+    }
     showing = true;
     overlay.focus({ preventScroll: true });
     signal(tone);
     clearTimeout(hideTimer);
-    hideTimer = setTimeout(hide, ms);
+    if (ms) hideTimer = setTimeout(hide, ms);
   }
 
   function hide() {
@@ -504,6 +511,7 @@
   document.addEventListener("keydown", function (e) {
     var tag = (e.target.tagName || "").toLowerCase();
     if (tag === "input" || tag === "select" || tag === "textarea") return;
+    if (cardPerson) return; // the attendee card has the keyboard
     if (showing && (e.key === "Enter" || e.key === "Escape" || e.key === " ")) { e.preventDefault(); hide(); return; }
     var now = Date.now();
     if (now - wedgeAt > 1000) wedge = "";
@@ -562,12 +570,38 @@
       .then(next, next);
   }
 
+  // What a camera failure means, and what to do, in words (never "NotFoundError").
+  function cameraProblem(err) {
+    var name = err && err.name;
+    if (name === "NotAllowedError" || name === "SecurityError") {
+      return "The camera is blocked for this site. Allow it in the browser’s site settings " +
+        "(the icon next to the address), then tap Start camera. Meanwhile, search by name or type the code.";
+    }
+    if (name === "NotFoundError" || name === "OverconstrainedError" || name === "DevicesNotFoundError") {
+      return "No camera found on this device. Search by name, type the code, or plug in a handheld scanner.";
+    }
+    if (name === "NotReadableError" || name === "TrackStartError" || name === "AbortError") {
+      return "The camera is busy or would not start. Close other apps that use it (video calls, " +
+        "the camera app), then tap Start camera. Meanwhile, search by name.";
+    }
+    return "The camera could not start. Tap Start camera to try again, or search by name.";
+  }
+
+  function cameraOff(message) {
+    root.classList.remove("camera-on");
+    $("camera-status").textContent = message;
+  }
+
   function startCamera() {
     var status = $("camera-status");
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      status.textContent = "No camera here: type, scan with a handheld scanner, or search by name.";
+      cameraOff(window.isSecureContext === false
+        ? "The camera only works when this page is opened over https://. Ask an organiser for " +
+          "that address. Meanwhile, search by name or type the code."
+        : "No camera here: search by name, type the code, or use a handheld scanner.");
       return;
     }
+    root.classList.add("camera-on");
     status.textContent = "Starting camera…";
     navigator.mediaDevices.getUserMedia({
       audio: false,
@@ -585,8 +619,7 @@
       root.dataset.decoder = decoderName;
       loop();
     }).catch(function (err) {
-      status.textContent = "Camera unavailable (" + (err && err.name || "error") +
-        "): type the code, use a handheld scanner, or search by name.";
+      cameraOff(cameraProblem(err));
     });
   }
   $("camera-start").addEventListener("click", function () { unlockAudio(); startCamera(); });
@@ -619,6 +652,7 @@
       return {
         registration_id: e.registration_id, name: e.name, organisation: e.organisation,
         ticket_type: e.ticket_type, status: e.status, email: "",
+        bookings: e.bookings.map(function (id) { return (door.point(id) || {}).title; }).filter(Boolean),
         checked_in_at_local: when ? clock(Date.parse(when)) : null,
       };
     });
@@ -628,7 +662,7 @@
     var out = $("search-results");
     var status = $("search-status");
     out.innerHTML = "";
-    status.textContent = (results.length ? "Tap a person to check them in at " + pointLabel() + "." : "Nobody found.") +
+    status.textContent = (results.length ? "Tap a person to see their card." : "Nobody found.") +
       (offline ? " (Offline: from the door list.)" : "");
     results.forEach(function (a) {
       var btn = document.createElement("button");
@@ -649,10 +683,41 @@
       sub.textContent = [a.organisation, a.email, a.ticket_type].filter(Boolean).join(" · ");
       btn.appendChild(top);
       btn.appendChild(sub);
-      btn.addEventListener("click", function () { redeem({ registration_id: a.registration_id }); });
+      btn.addEventListener("click", function () { openCard(a, offline); });
       out.appendChild(btn);
     });
   }
+
+  // The attendee's card: who they are and their state, with a Check in button. Nobody is
+  // admitted by tapping a row in the list (two people with the same name, one mis-tap).
+  var cardPerson = null;
+  var cardModal = null;
+  function openCard(a, offline) {
+    cardPerson = a;
+    var label = STATUS_LABEL[a.status] || [a.status, "secondary"];
+    $("card-name").textContent = a.name;
+    $("card-org").textContent = a.organisation || "—";
+    $("card-ticket").textContent = a.ticket_type || "—";
+    var badge = document.createElement("span");
+    badge.className = "badge fs-6 text-bg-" + label[1];
+    badge.textContent = label[0];
+    $("card-status").replaceChildren(badge);
+    $("card-here").textContent = a.checked_in_at_local
+      ? "Checked in at " + pointLabel() + " at " + a.checked_in_at_local
+      : "Not checked in at " + pointLabel() + " yet";
+    $("card-bookings").textContent = (a.bookings && a.bookings.length) ? a.bookings.join(", ") : "None";
+    $("card-offline").classList.toggle("d-none", !offline);
+    $("card-checkin").textContent = "Check in at " + pointLabel();
+    cardModal = cardModal || window.bootstrap.Modal.getOrCreateInstance($("attendee-card"));
+    cardModal.show();
+  }
+  $("card-checkin").addEventListener("click", function () {
+    var a = cardPerson;
+    if (!a) return;
+    cardModal.hide();
+    redeem({ registration_id: a.registration_id });
+  });
+  $("attendee-card").addEventListener("hidden.bs.modal", function () { cardPerson = null; });
 
   function runSearch() {
     var q = $("search-input").value.trim();

@@ -69,7 +69,7 @@ def admit(registration, session=None, at: datetime | None = None, staff=None) ->
 def declare(programme, organisation, actor=None, signed_on: date = date(2026, 2, 1), **kw):
     from tests.factories import make_user
 
-    actor = actor or make_user(organisation=organisation)
+    actor = actor or make_user(organisation=organisation, is_business_admin=True)
     values = {
         "headcount_band": "10-49",
         "turnover_band": "under-2m",

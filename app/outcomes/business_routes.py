@@ -8,6 +8,7 @@ from decimal import Decimal
 from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_login import current_user, login_required
 
+from app.auth.membership import can_manage
 from app.auth.roles import verified_required
 from app.extensions import db
 from app.outcomes import services
@@ -34,13 +35,19 @@ def _own_business():
     return organisation, programme
 
 
+def _page(programme, organisation, **kw):
+    """The business's page as its member sees it (the declaration form for its admins)."""
+    can_sign = can_manage(current_user, organisation)
+    return render_business(programme, organisation, organiser_view=False, can_sign=can_sign, **kw)
+
+
 @bp.get("/outcomes")
 @login_required
 def outcomes():
     organisation, programme = _own_business()
     if programme is None:
         return render_template("outcomes/no_programme.html", organisation=organisation)
-    return render_business(programme, organisation, organiser_view=False)
+    return _page(programme, organisation)
 
 
 def _claim_data(form) -> ClaimData:
@@ -71,7 +78,7 @@ def record_claim():
         abort(404, "No programme has been set up yet.")
     form = claim_form(programme)
     if not form.validate_on_submit():
-        return render_business(programme, organisation, organiser_view=False, form=form,
+        return _page(programme, organisation, form=form,
                                status=400)  # fmt: skip
     try:
         claim = services.record_claim(current_user, programme, organisation, _claim_data(form))
@@ -83,7 +90,7 @@ def record_claim():
         if isinstance(exc, OutcomesForbidden):
             abort(403, str(exc))
         form.description.errors = [*form.description.errors, str(exc)]
-        return render_business(programme, organisation, organiser_view=False, form=form,
+        return _page(programme, organisation, form=form,
                                status=400)  # fmt: skip
     db.session.commit()
     flash("Outcome recorded: the programme team will verify it.", "success")
@@ -98,14 +105,16 @@ def declare():
         abort(404, "No programme has been set up yet.")
     form = DeclarationForm()
     if not form.validate_on_submit():
-        return render_business(programme, organisation, organiser_view=False,
+        return _page(programme, organisation,
                                declaration_form=form, status=400)  # fmt: skip
     try:
         services.sign_declaration(current_user, programme, organisation, **declaration_values(form))
     except OutcomesError as exc:
         db.session.rollback()
+        if isinstance(exc, OutcomesForbidden):
+            abort(403, str(exc))
         form.signed_name.errors = [str(exc)]
-        return render_business(programme, organisation, organiser_view=False,
+        return _page(programme, organisation,
                                declaration_form=form, status=400)  # fmt: skip
     db.session.commit()
     flash("Declaration signed. Thank you.", "success")

@@ -15,6 +15,7 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload, selectinload
 
+from app.auth.membership import can_manage
 from app.auth.models import Organisation, Role, User
 from app.events.models import Event
 from app.extensions import db
@@ -67,8 +68,8 @@ class OutcomesForbidden(OutcomesError):
 
 
 def business_of(actor: User) -> Organisation | None:
-    """The business a signed-in delegate speaks for: the organisation their account belongs
-    to. Door staff speak for none."""
+    """The business a signed-in delegate is an approved member of (`organisation_id` is set
+    only on approval; a pending request grants nothing). Door staff speak for none."""
     if actor.role != Role.DELEGATE or actor.organisation_id is None:
         return None
     return actor.organisation
@@ -80,6 +81,29 @@ def check_can_act_for(actor: User, organisation: Organisation) -> None:
     own = business_of(actor)
     if own is None or own.id != organisation.id:
         raise OutcomesForbidden("Only the business's own members or an organiser can do this.")
+
+
+def check_can_sign_for(actor: User, organisation: Organisation) -> None:
+    """Declarations are signed by one of the business's admins, or an organiser for it."""
+    check_can_act_for(actor, organisation)
+    if not can_manage(actor, organisation):
+        raise OutcomesForbidden(
+            "One of the business's admins signs its declaration (or an organiser for it)."
+        )
+
+
+def admins_of(organisation: Organisation) -> list[User]:
+    return list(
+        db.session.execute(
+            select(User)
+            .where(
+                User.organisation_id == organisation.id,
+                User.is_business_admin.is_(True),
+                User.active.is_(True),
+            )
+            .order_by(User.name)
+        ).scalars()
+    )
 
 
 def _organiser_only(actor: User) -> None:
@@ -263,7 +287,7 @@ def sign_declaration(
     signed_on: date,
 ) -> Declaration:
     """A new signed version of the business's declarations (the old ones stay as they were)."""
-    check_can_act_for(actor, organisation)
+    check_can_sign_for(actor, organisation)
     if headcount_band not in HEADCOUNT_BANDS:
         raise OutcomesError("Choose a headcount band.")
     if turnover_band not in TURNOVER_BANDS:

@@ -38,6 +38,7 @@ def render_business(
     organisation: Organisation,
     *,
     organiser_view: bool,
+    can_sign: bool = True,
     declaration_form: DeclarationForm | None = None,
     form: ClaimForm | None = None,
     status: int = 200,
@@ -64,6 +65,8 @@ def render_business(
             form=form or claim_form(programme),
             review_form=ReviewForm(),
             organiser_view=organiser_view,
+            can_sign=can_sign,
+            admins=[] if can_sign else services.admins_of(organisation),
             labels={
                 "headcount": HEADCOUNT_BANDS,
                 "turnover": TURNOVER_BANDS,

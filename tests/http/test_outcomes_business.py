@@ -26,7 +26,8 @@ def _count(model) -> int:
 def world(app):
     programme = make_programme()
     a, b = make_organisation("Alpha Castings Ltd"), make_organisation("Bravo Bearings Ltd")
-    ann, bob = make_user(organisation=a, name="Ann Zanzibar"), make_user(organisation=b, name="Bob")
+    ann = make_user(organisation=a, name="Ann Zanzibar", is_business_admin=True)
+    bob = make_user(organisation=b, name="Bob")
     admit(make_registration(dated_event(date(2026, 7, 14), 9, hours=5), ann))
     db.session.commit()
     return {"programme": programme, "a": a, "b": b, "ann": ann, "bob": bob}
@@ -198,3 +199,19 @@ def test_the_business_page_loads_in_the_same_queries_however_many_claims(
         page = client.get("/business/outcomes").get_data(as_text=True)
     assert page.count(">brochure.png</a>") == 7
     assert len(many) == len(few)
+
+
+def test_only_a_business_admin_signs_the_declaration(client, login, world):
+    member = make_user(organisation=world["a"], name="Cal Member")  # approved, not an admin
+    db.session.commit()
+    login(member)
+    page = client.get("/business/outcomes").get_data(as_text=True)
+    assert "Ann Zanzibar) signs the declaration" in page
+    assert 'action="/business/outcomes/declaration"' not in page
+    form = {"csrf_token": csrf_token_from(page), "headcount_band": "10-49",
+            "turnover_band": "under-2m", "subsidies_gbp": "0", "signed_name": "Cal Member",
+            "signed_on": "2026-03-01"}  # fmt: skip
+    assert client.post("/business/outcomes/declaration", data=form).status_code == 403
+    assert _count(Declaration) == 0
+    # Members who are not admins still record outcomes.
+    assert client.post("/business/outcomes/claims", data=_form(client)).status_code == 302

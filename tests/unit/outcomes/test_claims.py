@@ -45,6 +45,8 @@ def test_a_member_of_another_business_or_door_staff_cannot_claim(programme):
         services.record_claim(door, programme, org, claim_data("jobs"))
     with pytest.raises(OutcomesForbidden):
         declare(programme, org, actor=outsider)
+    with pytest.raises(OutcomesForbidden, match="admins"):
+        declare(programme, org, actor=make_user(organisation=org))  # a member, not an admin
     assert _count(OutcomeClaim) == _count(Declaration) == _count(OutcomeAudit) == 0
 
 

@@ -19,7 +19,7 @@ ASSISTED_ON = date(2026, 7, 14)
 def assisted(app):
     programme = make_programme()
     org = make_organisation("Alpha Castings Ltd")
-    people = [make_user(organisation=org) for _ in range(2)]
+    people = [make_user(organisation=org, is_business_admin=True), make_user(organisation=org)]
     admit(make_registration(dated_event(ASSISTED_ON, 9, hours=12), people[0]))
     declare(programme, org, actor=people[0], signed_on=date(2026, 2, 1))
     unassisted = make_organisation()

@@ -107,6 +107,9 @@ class Config:
     RATELIMIT_HEADERS_ENABLED = True
     CHECKIN_SCAN_RATE_LIMIT = os.environ.get("CHECKIN_SCAN_RATE_LIMIT", "600 per minute")
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "600 per minute")
+    # Webhooks to loopback, link-local and private addresses (refused in production unless
+    # this is set: they are how a webhook reaches into the network it runs in).
+    WEBHOOK_ALLOW_PRIVATE = _bool("WEBHOOK_ALLOW_PRIVATE", True)
 
     # Registration holds (DESIGN.md rule 3).
     HOLD_DAYS = _int("HOLD_DAYS", 7)
@@ -151,6 +154,7 @@ class TestConfig(Config):
     STRIPE_WEBHOOK_SECRET = None
     STRIPE_CHECKOUT_MINUTES = 30
     STRIPE_API_BASE = None
+    WEBHOOK_ALLOW_PRIVATE = True  # receivers in tests listen on 127.0.0.1
     EVENT_REMINDER_HOURS = 48
     # Real scrypt with small work factors: hundreds of test users cost milliseconds, not minutes.
     PASSWORD_HASH_METHOD = "scrypt:1024:8:1"  # noqa: S105 (a method, not a password)
@@ -164,6 +168,7 @@ class ProductionConfig(Config):
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
+    WEBHOOK_ALLOW_PRIVATE = _bool("WEBHOOK_ALLOW_PRIVATE", False)
 
 
 CONFIGS = {

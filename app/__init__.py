@@ -36,6 +36,7 @@ def create_app(config_class=None) -> Flask:
 
     from app import models  # noqa: F401  (registers every table)
     from app.converters import IdConverter
+    from app.webhooks import emit  # noqa: F401  (the session hook that writes deliveries)
 
     app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.payments.routes import bp as payments_bp
     from app.questions.routes import bp as questions_bp
     from app.registration.routes import bp as registration_bp
+    from app.webhooks.views import bp as webhooks_bp
 
     for bp in (
         health_bp,
@@ -110,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
         business_bp,
         api_bp,
         api_tokens_bp,
+        webhooks_bp,
     ):
         app.register_blueprint(bp)
 

@@ -31,9 +31,12 @@ from app.outcomes.models import (
 from app.payments.models import Payment, StripeEvent
 from app.questions.models import RegistrationAnswer, RegistrationQuestion
 from app.registration.models import EmailLog, Registration, RegistrationLog, SessionBooking
+from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "ApiToken",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "Programme",
     "OutcomeClaim",
     "OutcomeAudit",

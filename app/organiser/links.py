@@ -7,6 +7,7 @@ NAV = [
     ("outcomes.dashboard", "Outcomes", "outcomes"),
     ("api_tokens.tokens", "API tokens", "api"),
     ("organiser.businesses_list", "Businesses", "businesses"),
+    ("webhooks.endpoints", "Webhooks", "webhooks"),
 ]
 
 # (endpoint taking event_id, label) on an event's overview page.

@@ -70,8 +70,13 @@ def make_submission(
 
 
 def make_peers(count: int, sector: str = "25", size_band: str = "small", level: int = 2, **kw):
-    """``count`` organisations of one sector and size, each with a submitted benchmark."""
+    """``count`` organisations of one sector and size, each with a submitted benchmark, that
+    the programme has seen (so they count in peer figures)."""
     return [
-        make_submission(make_organisation(sector=sector, size_band=size_band), level=level, **kw)
+        make_submission(
+            make_organisation(sector=sector, size_band=size_band, verified_at=utcnow()),
+            level=level,
+            **kw,
+        )
         for _ in range(count)
     ]

@@ -1,14 +1,18 @@
 """Peer comparison: aggregate statistics over other organisations' latest benchmark scores.
 
 Pure: the caller loads one OrgScore per organisation (its latest submitted benchmark) and these
-functions only ever return aggregates. Privacy rule: no statistic is computed over fewer than
-MIN_GROUP distinct organisations, and a PeerGroup never carries its members.
+functions only ever return aggregates; a PeerGroup never carries its members.
+
+What a delegate sees is under statistical disclosure control (docs/peer-disclosure.md):
+the group is other businesses only (the caller leaves the delegate's own out); a median needs
+MIN_GROUP (5) values, quartiles MIN_QUARTILES (10), money figures MIN_MONEY (10); scores are
+rounded to whole numbers and money to the nearest £1,000; and a figure is withheld when one
+business accounts for more than half of the group's spread (`dominated`).
 
 Quartiles use statistics.quantiles(n=4, method="inclusive"): the data are treated as the whole
 population rather than a sample, so the quartiles always lie within the observed range
-(for 10, 20, 30, 40, 50, 60 they are 22.5, 35 and 47.5; the default "exclusive" method would
-give 17.5 and 52.5). The median is the middle cut point, which equals statistics.median.
-Score statistics are rounded to 1 dp (half up, like the scores) and GVA per FTE to whole pounds.
+(for 10, 20, 30, 40, 50, 60 they are 22.5, 35 and 47.5). The organisers' programme-wide
+distribution is not rounded (1 dp, like the scores).
 """
 
 from __future__ import annotations
@@ -21,7 +25,11 @@ from typing import Literal
 
 from app.benchmark.scoring import round_score
 
-MIN_GROUP = 5
+MIN_GROUP = 5  # other businesses in a group, and values behind a median
+MIN_QUARTILES = 10  # values behind a lower or upper quartile
+MIN_MONEY = 10  # values behind a money figure (value added per employee)
+DOMINANCE_SHARE = 0.5  # one business's share of the spread above which nothing is shown
+MONEY_STEP = 1000  # money is shown to the nearest £1,000
 
 Level = Literal["sector_size", "sector", "size", "programme"]
 FALLBACK_ORDER: tuple[Level, ...] = ("sector_size", "sector", "size", "programme")
@@ -48,9 +56,9 @@ class OrgScore:
 
 @dataclass(frozen=True)
 class Stats:
-    q1: float
+    q1: float | None  # None with fewer than MIN_QUARTILES values
     median: float
-    q3: float
+    q3: float | None
 
 
 @dataclass(frozen=True)
@@ -59,10 +67,10 @@ class PeerGroup:
     level: Level | None  # None when unavailable
     label: str | None  # e.g. "Manufacture of food products, small businesses"
     org_count: int  # distinct organisations in the group (in the programme, if unavailable)
-    # Pillars with fewer than MIN_GROUP scores in the group are left out.
+    # Pillars with fewer than MIN_GROUP scores in the group, or dominated, are left out.
     pillars: dict[str, Stats] = field(default_factory=dict)
     overall: Stats | None = None
-    gva_per_fte: Stats | None = None  # only when MIN_GROUP members gave GVA figures
+    gva_per_fte: Stats | None = None  # only when MIN_MONEY members gave GVA figures
 
 
 @dataclass(frozen=True)
@@ -83,10 +91,11 @@ def choose_peer_group(
     """The narrowest group with at least MIN_GROUP distinct organisations, trying in order:
     same sector and size band, same sector, same size band, the whole programme.
 
-    ``population`` should hold each organisation's latest scores (including the target's own,
-    if it should count); if an organisation appears twice only its last entry is used.
-    ``sector_name`` turns a SIC division into a name for the label (e.g. sic.sector_name);
-    without it, or when it returns nothing, the label says "SIC division 10".
+    ``population`` holds each *other* organisation's latest scores (never the target's own:
+    a business is not compared with itself, and its own score must not move the figures); if
+    an organisation appears twice only its last entry is used. ``sector_name`` turns a SIC
+    division into a name for the label (e.g. sic.sector_name); without it, or when it returns
+    nothing, the label says "SIC division 10".
     """
     members = _one_per_organisation(population)
     candidates: dict[Level, list[OrgScore]] = {}
@@ -109,12 +118,45 @@ def choose_peer_group(
                 label=_label(level, target_sector, target_size_band, sector_name),
                 org_count=len(group),
                 pillars=_pillar_stats(group),
-                overall=_stats([m.overall for m in group]),
-                gva_per_fte=_stats(
-                    [m.gva_per_fte for m in group if m.gva_per_fte is not None], places=0
+                overall=protected_stats([m.overall for m in group]),
+                gva_per_fte=protected_stats(
+                    [m.gva_per_fte for m in group if m.gva_per_fte is not None], money=True
                 ),
             )
     return PeerGroup(available=False, level=None, label=None, org_count=len(members))
+
+
+def dominated(values: Sequence[float]) -> bool:
+    """The dominance rule: True when one business accounts for more than half of the group's
+    spread, the spread being the sum of every value's distance from the median. Such a value
+    (an outlier, or a planted group huddled around one real business) would move or reveal
+    the figure on its own, so none is shown."""
+    middle = statistics.median(values)
+    distances = [abs(v - middle) for v in values]
+    total = sum(distances)
+    return total > 0 and max(distances) > DOMINANCE_SHARE * total
+
+
+def protected_stats(values: Sequence[float], money: bool = False) -> Stats | None:
+    """The median (and quartiles, with enough values) a delegate may see, or None."""
+    if len(values) < (MIN_MONEY if money else MIN_GROUP) or dominated(values):
+        return None
+    q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    show = _to_thousand if money else _whole
+    quartiles = len(values) >= MIN_QUARTILES
+    return Stats(
+        q1=show(q1) if quartiles else None,
+        median=show(median),
+        q3=show(q3) if quartiles else None,
+    )
+
+
+def _whole(value: float) -> float:
+    return float(Decimal(repr(value)).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def _to_thousand(value: float) -> float:
+    return _whole(value / MONEY_STEP) * MONEY_STEP
 
 
 def distribution(
@@ -154,7 +196,7 @@ def _pillar_keys(members: Sequence[OrgScore]) -> list[str]:
 def _pillar_stats(members: Sequence[OrgScore]) -> dict[str, Stats]:
     result = {}
     for key in _pillar_keys(members):
-        stats = _stats([m.pillar_scores[key] for m in members if key in m.pillar_scores])
+        stats = protected_stats([m.pillar_scores[key] for m in members if key in m.pillar_scores])
         if stats is not None:
             result[key] = stats
     return result

@@ -34,9 +34,11 @@ from app.benchmark.questionnaire import (
     validate_metrics,
 )
 from app.benchmark.sic import SIZE_BANDS, VALID_DIVISIONS, sector_name, size_band_for_fte
+from app.checkin.models import CheckIn
 from app.events.models import AgendaSession, Event, EventKind, EventStatus, SessionKind
 from app.events.published import PublishedSession, from_row
 from app.extensions import db
+from app.registration.models import Registration
 from app.timeutil import utcnow
 
 VALID_FOR = timedelta(days=365)
@@ -445,12 +447,26 @@ def _org_score(response: BenchmarkResponse, org: Organisation) -> peers.OrgScore
     )
 
 
+def _seen_organisation_ids() -> set[int]:
+    """Businesses the programme has seen: ticked by an organiser, or with a member admitted
+    at an event. Only these count in peer figures, so made-up businesses cannot. 1 query."""
+    checked_in = (
+        select(User.organisation_id)
+        .join(Registration, Registration.user_id == User.id)
+        .join(CheckIn, CheckIn.registration_id == Registration.id)
+        .where(User.organisation_id.is_not(None), CheckIn.undone_at.is_(None))
+    )
+    ticked = select(Organisation.id).where(Organisation.verified_at.is_not(None))
+    return set(db.session.execute(ticked.union(checked_in)).scalars())
+
+
 def peer_group_for(response: BenchmarkResponse) -> peers.PeerGroup:
-    """The peer group to compare this response with: every organisation's latest submission,
-    with this organisation represented by this response."""
+    """The peer group to compare this response with: the latest submission of every other
+    business the programme has seen (app.benchmark.peers has the disclosure rules)."""
     org = response.organisation
-    population = [_org_score(r, o) for r, o in _latest_per_organisation() if o.id != org.id] + [
-        _org_score(response, org)
+    seen = _seen_organisation_ids()
+    population = [
+        _org_score(r, o) for r, o in _latest_per_organisation() if o.id != org.id and o.id in seen
     ]
     return peers.choose_peer_group(org.sector, org.size_band, population, sector_name)
 
@@ -595,7 +611,11 @@ def _target_pillars(
     if peer is not None and peer.available:
         for key in ranked:
             stats = peer.pillars.get(key)
-            if stats is not None and stats.q3 - scores[key] > GAP_TO_UPPER_QUARTILE:
+            if (
+                stats is not None
+                and stats.q3 is not None
+                and (stats.q3 - scores[key] > GAP_TO_UPPER_QUARTILE)
+            ):
                 gap = scoring.round_score(stats.q3 - scores[key])
                 reasons.setdefault(key, []).append(
                     f"{gap:g} points below the upper quartile of your peers"

@@ -1,5 +1,6 @@
 """Demo benchmark results: every demo organisation has a submitted benchmark, so that peer
-comparison has groups of five or more (the five SIC 25 metalworkers form one).
+comparison has groups of five or more other businesses (the demo delegate's is the seven other
+small businesses).
 
 Answers are varied but deterministic (random.Random with a fixed seed per organisation).
 The demo delegate's business (index 0) has two: a baseline about eleven months ago and a recent

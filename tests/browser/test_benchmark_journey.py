@@ -18,7 +18,7 @@ Q = current_questionnaire()
 
 
 def test_delegate_completes_the_benchmark_and_sees_the_chart(page, artifacts_dir):
-    make_peers(4, level=2)
+    make_peers(5, level=2)
     org = make_organisation("Tas Valley Fabrication Ltd", sector="25", size_band="small")
     user = make_user(organisation=org, email="tess@example.com", name="Tess Valley")
     event = make_event(kind="workshop", pillars=["digital"], title="Digital first steps")

@@ -471,8 +471,8 @@ def test_steps_need_the_csrf_token(client, login):
 
 
 def test_results_with_peers_baseline_and_recommendations(client, login):
-    make_peers(4, level=3, metrics={"turnover_gbp": 1_000_000, "purchases_gbp": 400_000,
-                                    "fte": 10.0})  # fmt: skip
+    make_peers(10, level=3, metrics={"turnover_gbp": 1_000_000, "purchases_gbp": 400_000,
+                                     "fte": 10.0})  # fmt: skip
     org = make_organisation(sector="25", size_band="small")
     user = make_user(organisation=org)
     make_submission(org, user, level=1, submitted_at=utcnow() - timedelta(days=330))
@@ -484,11 +484,12 @@ def test_results_with_peers_baseline_and_recommendations(client, login):
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "Manufacture of fabricated metal products, except machinery and equipment, small" in html
-    assert "(5 businesses" in html
+    assert "(10 other businesses" in html
     assert "+18.8" in html  # overall 43.8 against a baseline of 25.0
     assert "Flow for beginners" in html and f"/events/{workshop.slug}" in html
     assert "Peer median" in html
-    assert 'class="text-end">75.0</td>' in html  # the peers' median, in the table
+    assert 'class="text-end">75</td>' in html  # the peers' median, a whole number
+    assert "75–75" in html  # ten others: the middle half too
     assert "Too few similar businesses gave figures" not in html
     assert "Add turnover, bought-in costs" in html
     # Only aggregates: no other organisation's name appears.
@@ -498,15 +499,15 @@ def test_results_with_peers_baseline_and_recommendations(client, login):
         assert other.name not in html
 
 
-def test_results_of_a_group_of_four_show_no_peer_figures(client, login):
-    make_peers(3, level=4)
+def test_results_of_a_group_of_four_others_show_no_peer_figures(client, login):
+    make_peers(4, level=4)
     org = make_organisation(sector="25", size_band="small")
     user = make_user(organisation=org)
     mine = make_submission(org, user, level=1)
     db.session.commit()
     login(user)
     html = client.get(f"/benchmark/results/{mine.public_id}").get_data(as_text=True)
-    assert "Not enough businesses have taken the benchmark yet" in html
+    assert "Not enough other businesses have taken the benchmark yet" in html
     assert "Peer median" not in html
     assert "100.0" not in html  # the peers' scores
 

@@ -13,6 +13,7 @@ from app.benchmark.peers import (
     Stats,
     choose_peer_group,
     distribution,
+    dominated,
 )
 from app.benchmark.sic import (
     MANUFACTURING_DIVISIONS,
@@ -115,12 +116,12 @@ def test_organisations_are_counted_once():
 
 
 def test_last_entry_of_a_repeated_organisation_is_used():
-    population = [org(1, "10", "small", 0.0), *orgs(2, 4, "10", "small", overall=50.0)]
-    population.append(org(1, "10", "small", 100.0))
+    population = [org(i, "10", "small", v) for i, v in enumerate([0.0, 48.0, 50.0, 50.0, 51.0])]
+    population.append(org(0, "10", "small", 52.0))
     group = choose_peer_group("10", "small", population)
     assert group.org_count == 5
-    # overall values 50, 50, 50, 50, 100 (not 0): q1 = median = q3 = 50
-    assert group.overall == Stats(q1=50.0, median=50.0, q3=50.0)
+    # overall values 48, 50, 50, 51, 52 (not 0): median 50, no quartiles under ten values
+    assert group.overall == Stats(q1=None, median=50.0, q3=None)
 
 
 def test_unknown_sector_or_size_skips_those_levels():
@@ -130,23 +131,35 @@ def test_unknown_sector_or_size_skips_those_levels():
     assert choose_peer_group(None, None, population).level == "programme"
 
 
-def test_quartiles_are_inclusive_on_a_known_set():
-    values = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0]
+def test_quartiles_are_inclusive_need_ten_values_and_are_whole_numbers():
+    values = [10.0, 20.0, 30.0, 40.0, 50.0, 60.0, 70.0, 80.0, 90.0, 100.0]
     population = [org(i, "10", "small", v) for i, v in enumerate(values)]
     group = choose_peer_group("10", "small", population)
-    assert group.overall == Stats(q1=22.5, median=35.0, q3=47.5)
-    assert group.pillars == {"lean": Stats(q1=22.5, median=35.0, q3=47.5)}
-    # The default (exclusive) method would have given different quartiles.
-    assert statistics.quantiles(values, n=4) == [17.5, 35.0, 52.5]
+    # inclusive quartiles 32.5, 55, 77.5 -> rounded half up to whole numbers
+    assert group.overall == Stats(q1=33.0, median=55.0, q3=78.0)
+    assert group.pillars == {"lean": Stats(q1=33.0, median=55.0, q3=78.0)}
+    assert statistics.quantiles(values, n=4, method="inclusive") == [32.5, 55.0, 77.5]
+    nine = choose_peer_group("10", "small", population[:9])
+    assert nine.overall == Stats(q1=None, median=50.0, q3=None)
 
 
-def test_quartiles_of_five_and_half_up_rounding():
-    five = [org(i, "10", "small", v) for i, v in enumerate([50.0, 10.0, 40.0, 20.0, 30.0])]
-    assert choose_peer_group("10", "small", five).overall == Stats(q1=20.0, median=30.0, q3=40.0)
+def test_a_median_of_five_is_rounded_half_up():
+    five = [org(i, "10", "small", v) for i, v in enumerate([50.5, 10.0, 40.0, 20.0, 30.0])]
+    assert choose_peer_group("10", "small", five).overall == Stats(q1=None, median=30.0, q3=None)
+    six = [org(i, "10", "small", float(v)) for i, v in enumerate([20, 21, 22, 23, 24, 26])]
+    assert choose_peer_group("10", "small", six).overall == Stats(q1=None, median=23.0, q3=None)
 
-    six = [org(i, "10", "small", float(v)) for i, v in enumerate([0, 1, 2, 3, 4, 5])]
-    # inclusive quartiles 1.25, 2.5, 3.75 -> 1.3, 2.5, 3.8
-    assert choose_peer_group("10", "small", six).overall == Stats(q1=1.3, median=2.5, q3=3.8)
+
+def test_dominance_rule_withholds_a_figure_one_business_would_move():
+    # 50, 51, 52, 53, 90: distances from the median 52 are 2, 1, 0, 1, 38; 38 > half of 42.
+    values = [50.0, 51.0, 52.0, 53.0, 90.0]
+    assert dominated(values)
+    population = [org(i, "10", "small", v) for i, v in enumerate(values)]
+    group = choose_peer_group("10", "small", population)
+    assert group.available and group.overall is None and group.pillars == {}
+    # A spread shared by several businesses is shown.
+    assert not dominated([40.0, 45.0, 50.0, 60.0, 70.0])
+    assert not dominated([50.0] * 5)  # no spread at all: nobody dominates it
 
 
 def test_pillar_answered_by_fewer_than_five_is_left_out():
@@ -156,23 +169,30 @@ def test_pillar_answered_by_fewer_than_five_is_left_out():
     assert set(group.pillars) == {"lean"}
 
 
-def test_gva_stats_only_with_five_figures():
-    four_with_gva = [org(i, "10", "small", 50.0, gva=30_000.0 + i * 1_000) for i in range(4)]
-    population = four_with_gva + orgs(10, 2, "10", "small")
+def test_money_needs_ten_figures_and_is_shown_to_the_nearest_thousand():
+    nine = [org(i, "10", "small", 50.0, gva=30_000.0 + i * 1_000) for i in range(9)]
+    population = nine + orgs(10, 2, "10", "small")
     assert choose_peer_group("10", "small", population).gva_per_fte is None
 
-    population.append(org(20, "10", "small", 50.0, gva=45_250.5))
-    # GVA figures 30000, 31000, 32000, 33000, 45250.5 -> q1 31000, median 32000, q3 33000
+    population.append(org(20, "10", "small", 50.0, gva=39_400.0))
+    # GVA 30000..38000 and 39400: inclusive q1 32250, median 34500, q3 36750 -> £1,000s
     group = choose_peer_group("10", "small", population)
-    assert group.gva_per_fte == Stats(q1=31_000.0, median=32_000.0, q3=33_000.0)
+    assert group.gva_per_fte == Stats(q1=32_000.0, median=35_000.0, q3=37_000.0)
 
 
-def test_gva_stats_round_to_whole_pounds():
-    gvas = [10_000.0, 20_000.0, 30_000.0, 40_000.0, 50_001.0, 60_000.0]
-    population = [org(i, "10", "small", 50.0, gva=g) for i, g in enumerate(gvas)]
-    # inclusive: q1 22500, median 35000, q3 = 40000 + 0.75 * 10001 = 47500.75 -> 47501
-    group = choose_peer_group("10", "small", population)
-    assert group.gva_per_fte == Stats(q1=22_500.0, median=35_000.0, q3=47_501.0)
+def test_four_planted_businesses_cannot_read_back_a_real_ones_scores():
+    """Four made-up businesses placed around one real business: whichever of them asks, it is
+    itself left out, so its group holds three fakes and the real one, and shows nothing.
+    (Made-up businesses do not count at all until the programme has seen them: that rule is
+    tested with the services.)"""
+    real = org(99, "25", "small", 61.4, pillars={"lean": 61.4}, gva=41_234.0)
+    fakes = [org(i, "25", "small", v, pillars={"lean": v}, gva=41_000.0) for i, v in
+             enumerate([61.0, 61.0, 62.0, 62.0])]  # fmt: skip
+    for asking in fakes:
+        others = [f for f in fakes if f is not asking] + [real]
+        group = choose_peer_group("25", "small", others)
+        assert not group.available
+        assert (group.overall, group.pillars, group.gva_per_fte) == (None, {}, None)
 
 
 def test_peer_group_carries_no_members():

@@ -11,11 +11,13 @@ from app.auth.models import Organisation
 from app.benchmark import services
 from app.benchmark.models import BenchmarkResponse
 from app.benchmark.questionnaire import current_questionnaire
+from app.checkin.models import CheckIn
 from app.events.models import EventKind, EventStatus, SessionKind
 from app.extensions import db
 from app.timeutil import utcnow
 from tests.factories import make_event, make_organisation, make_session, make_user, organiser
 from tests.factories_benchmark import answers_at, make_peers, make_submission, pillar_form
+from tests.factories_checkin import make_registration
 
 Q = current_questionnaire()
 
@@ -349,49 +351,69 @@ def test_a_draft_has_no_results(app):
 # --- peer comparison and results -----------------------------------------------------------
 
 
-def test_peer_group_of_four_shows_nothing(app):
-    peers = make_peers(3, level=3)
+def test_peer_group_of_four_others_shows_nothing(app):
+    peers = make_peers(4, level=3)
     mine = make_submission(make_organisation(sector="25", size_band="small"), level=1)
     group = services.peer_group_for(mine)
     assert group.available is False
-    assert group.org_count == 4
+    assert group.org_count == 4  # the business itself is never in its own group
     results = services.results_for(mine)
     assert all(row.peer_median is None for row in results.rows)
     assert services.chart_data(results)["peer_median"] is None
-    assert len(peers) == 3
+    assert len(peers) == 4
 
 
-def test_peer_group_of_five_shows_medians(app):
-    make_peers(4, level=3)
+def test_peer_group_of_five_others_shows_medians_but_no_quartiles(app):
+    make_peers(5, level=3)
     mine = make_submission(make_organisation(sector="25", size_band="small"), level=1)
     results = services.results_for(mine)
     assert results.peer.level == "sector_size"
     assert results.peer.org_count == 5
-    # Scores 25, 75, 75, 75, 75: inclusive quartiles 75, 75, 75.
+    # Five others at 75: the median is 75; quartiles need ten.
     assert {row.peer_median for row in results.rows} == {75.0}
+    assert {(row.peer_q1, row.peer_q3) for row in results.rows} == {(None, None)}
     assert services.chart_data(results)["peer_median"] == [75.0] * 8
 
 
+def test_only_businesses_the_programme_has_seen_count(app):
+    unseen = [make_submission(make_organisation(sector="25", size_band="small"), level=4)
+              for _ in range(6)]  # fmt: skip
+    mine = make_submission(make_organisation(sector="25", size_band="small"), level=1)
+    assert services.peer_group_for(mine).available is False
+    # Four ticked by an organiser and one with a member admitted at an event: five seen.
+    for response in unseen[:4]:
+        response.organisation.verified_at = utcnow()
+    event = make_event()
+    member = make_user(organisation=unseen[4].organisation)
+    registration = make_registration(event, user=member)
+    db.session.add(CheckIn(registration_id=registration.id, event_id=event.id,
+                           checked_in_at=utcnow()))  # fmt: skip
+    db.session.flush()
+    group = services.peer_group_for(mine)
+    assert group.available and group.org_count == 5
+    assert group.overall.median == 100.0
+
+
 def test_peer_group_falls_back_to_sector_then_size_then_programme(app):
-    make_peers(2, sector="25", size_band="medium")
+    make_peers(3, sector="25", size_band="medium")
     make_peers(2, sector="25", size_band="micro")
-    mine = make_submission(make_organisation(sector="25", size_band="small"))
+    mine = make_submission(make_organisation(sector="25", size_band="small", verified_at=utcnow()))
     assert services.peer_group_for(mine).level == "sector"
     org2 = make_organisation(sector="10", size_band="medium")
     make_peers(2, sector="10", size_band="large")
     other = make_submission(org2)
-    # Sector 10 has 3; medium has 2 + this one = 3; the programme has 8.
+    # Others in sector 10: 2; medium: 3; the whole programme: 8.
     assert services.peer_group_for(other).level == "programme"
     assert services.peer_group_for(other).label == "All businesses in the programme"
 
 
 def test_peer_group_uses_each_organisations_latest_submission(app):
     now = utcnow()
-    orgs = [make_organisation(sector="25", size_band="small") for _ in range(4)]
+    orgs = [make_organisation(sector="25", size_band="small", verified_at=now) for _ in range(5)]
     for org in orgs:
         make_submission(org, level=0, submitted_at=now - timedelta(days=200))
         make_submission(org, level=4, submitted_at=now - timedelta(days=2))
-    mine = make_submission(make_organisation(sector="25", size_band="small"), level=4)
+    mine = make_submission(make_organisation(sector="25", size_band="small"), level=1)
     group = services.peer_group_for(mine)
     assert group.org_count == 5
     assert group.pillars["lean"].median == 100.0
@@ -414,9 +436,9 @@ def test_results_show_change_since_baseline_and_dont_know(app):
     assert first.is_latest is False and first.recommendations == []
 
 
-def test_gva_compared_only_when_five_peers_gave_figures(app):
+def test_money_compared_only_when_ten_peers_gave_figures_to_the_nearest_thousand(app):
     figures = {"turnover_gbp": 1_000_000, "purchases_gbp": 500_000, "fte": 10.0}
-    make_peers(3, metrics=figures)
+    make_peers(9, metrics=figures)
     make_peers(1)
     mine = make_submission(make_organisation(sector="25", size_band="small"), metrics=figures)
     assert services.results_for(mine).peer_gva_median is None
@@ -439,7 +461,7 @@ def test_recommends_the_three_weakest_pillars(app):
 
 
 def test_recommends_pillars_far_below_the_peer_upper_quartile(app):
-    make_peers(5, level=4)
+    make_peers(10, level=4)
     org = make_organisation(sector="25", size_band="small")
     # Everything at 3 (75) except lean at 0: every pillar is 25 below the peers' 100.
     make_submission(org, level=3, lean=0)

@@ -48,10 +48,12 @@ def test_demo_delegate_has_a_baseline_and_a_recent_reassessment(app):
     assert timedelta(days=320) < latest.submitted_at - first.submitted_at < timedelta(days=340)
     results = services.results_for(latest)
     assert results.overall_change is not None and results.overall_change > 0
-    # Four SIC 25 small businesses plus one micro: the sector group (5) is shown.
-    assert results.peer.available and results.peer.level == "sector"
-    assert results.peer.org_count == 5
-    assert results.peer_gva_median is not None
+    # Its own business left out, SIC 25 has four others; seven other small businesses make
+    # the group: medians, but no quartiles or money figures (those need ten).
+    assert results.peer.available and results.peer.level == "size"
+    assert results.peer.org_count == 7
+    assert results.peer.overall is not None and results.peer.overall.q1 is None
+    assert results.peer_gva_median is None
     assert results.recommendations, "the demo delegate should be shown what to do next"
 
 

@@ -122,11 +122,8 @@ class Config:
     INVOICE_ISSUER = os.environ.get("INVOICE_ISSUER", "Productivity Journey")
     INVOICE_ADDRESS = os.environ.get("INVOICE_ADDRESS", "")
     INVOICE_VAT_NUMBER = os.environ.get("INVOICE_VAT_NUMBER", "")
-    INVOICE_PAYMENT_DETAILS = os.environ.get(
-        "INVOICE_PAYMENT_DETAILS",
-        "Pay by bank transfer within 14 days, quoting the invoice number. "
-        "Ask the organisers for bank details.",
-    )
+    # How to pay an invoice (bank details); the deadline and the reference are added to it.
+    INVOICE_PAYMENT_DETAILS = os.environ.get("INVOICE_PAYMENT_DETAILS", "")
 
     # Number of proxies in front of gunicorn whose X-Forwarded-* headers are trusted.
     PROXY_COUNT = _int("PROXY_COUNT", 0)
@@ -138,6 +135,11 @@ class Config:
 
 class DevelopmentConfig(Config):
     DEBUG = False
+    INVOICE_PAYMENT_DETAILS = os.environ.get(
+        "INVOICE_PAYMENT_DETAILS",
+        "Bank transfer to Productivity Journey, sort code 00-00-00, account 00000000 "
+        "(example details for the demo).",
+    )
 
 
 class TestConfig(Config):

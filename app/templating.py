@@ -47,6 +47,8 @@ def register_template_helpers(app: Flask) -> None:
         return {
             "organiser_nav_extra": [n for n in links.NAV if n[0] in existing],
             "organiser_event_links": [n for n in links.EVENT_LINKS if n[0] in existing],
+            # Pages link to another package's views only when it is installed.
+            "view_names": existing,
         }
 
     app.jinja_env.filters["local"] = format_local

@@ -19,6 +19,9 @@ from app.benchmark.models import BenchmarkResponse
 from app.benchmark.questionnaire import DONT_KNOW, Questionnaire
 from app.benchmark.sic import SIZE_BANDS, sector_name
 from app.extensions import db
+from app.registration.models import RegistrationStatus
+from app.registration.services import registrations_for_user
+from app.timeutil import utcnow
 from app.urls import local_path
 
 bp = Blueprint("benchmark", __name__, url_prefix="/benchmark")
@@ -107,6 +110,7 @@ def index():
         organisation=org,
         latest=latest,
         valid=services.is_valid(latest),
+        places=_places(current_user) if nxt else [],
         valid_until=services.valid_until(latest) if latest else None,
         history=past,
         draft=services.current_draft(current_user),
@@ -337,6 +341,22 @@ def submit():
     return redirect(url_for("benchmark.results", public_id=draft.public_id, next=nxt))
 
 
+def _places(user) -> list:
+    """The user's places at coming events that the benchmark concerns: confirmed now, or
+    still waiting (for payment, or for the benchmark itself)."""
+    shown = (
+        RegistrationStatus.CONFIRMED,
+        RegistrationStatus.PENDING_PAYMENT,
+        RegistrationStatus.PENDING_BENCHMARK,
+    )
+    now = utcnow()
+    return [
+        r
+        for r in registrations_for_user(user.id)
+        if r.status in shown and r.event.ends_at > now and r.event.requires_benchmark
+    ][:3]
+
+
 @bp.get("/results/<public_id>")
 @login_required
 def results(public_id: str):
@@ -349,6 +369,7 @@ def results(public_id: str):
         r=data,
         chart=services.chart_data(data),
         next=safe_next(request.args.get("next")),
+        places=_places(current_user),
         valid_until=services.valid_until(response),
         own=current_user.organisation_id == response.organisation_id,
     )

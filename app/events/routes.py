@@ -5,6 +5,7 @@ from flask_login import current_user
 
 from app.benchmark.services import weak_pillars_by_event
 from app.events.agenda_services import agenda_version, public_agenda
+from app.events.availability import availability
 from app.events.services import public_event_or_none, upcoming_events
 from app.registration.services import live_registration
 
@@ -41,5 +42,6 @@ def event_detail(slug: str):
         view = public_agenda(event, version=agenda_version(event))
         speakers = sorted(view.speakers.values(), key=lambda sp: sp.name.split()[-1:])
     return render_template(
-        "events/event.html", event=event, ticket_types=ticket_types, mine=mine, speakers=speakers
-    )
+        "events/event.html", event=event, ticket_types=ticket_types, mine=mine, speakers=speakers,
+        places=availability(event, ticket_types),
+    )  # fmt: skip

@@ -44,7 +44,7 @@ def checkout(registration_id: int):
     registration = _own_registration(registration_id)
     status_url = url_for(".status", registration_id=registration.id)
     if not _stripe_enabled():
-        flash("Card payment is not available: the organisers will send you an invoice.", "info")
+        # The status page explains paying by invoice.
         return redirect(status_url)
     base = current_app.config["BASE_URL"]
     success_url = (

@@ -60,6 +60,11 @@ class Registration(db.Model):
     __table_args__ = (UniqueConstraint("event_id", "active_user_id"),)
 
     @property
+    def invoice_number(self) -> str:
+        """The invoice's number, which is also the reference to quote when paying."""
+        return f"JRN-{self.id:06d}"
+
+    @property
     def is_paid(self) -> bool:
         return self.amount_due_pence == 0 or self.paid_at is not None
 

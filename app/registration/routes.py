@@ -21,6 +21,7 @@ from sqlalchemy import select
 from app.auth.membership import join_business, pending_request
 from app.auth.roles import verified_required, verified_to_submit
 from app.auth.services import AccountError
+from app.events.availability import availability
 from app.events.models import AgendaSession, Event
 from app.events.services import public_event_or_none
 from app.extensions import db, limiter
@@ -59,30 +60,23 @@ def _after_register(registration: Registration):
         flash(f"You are registered for {event.title}. Your ticket is below.", "success")
         return redirect(url_for("registration.my_tickets"))
     if registration.status == S.WAITLISTED:
-        position = services.waitlist_position(registration)
-        flash(
-            f"{event.title} is full: you are number {position} on the waiting list. "
-            "If a place comes up it is yours and we will email you.",
-            "info",
+        # Its card on My tickets gives the position and what happens next: no flash.
+        return redirect(
+            url_for("registration.my_tickets", _anchor=f"registration-{registration.id}")
         )
-        return redirect(url_for("registration.my_tickets"))
     if registration.status == S.PENDING_PAYMENT:
         if (
             current_app.config.get("STRIPE_SECRET_KEY")
             and "payments.checkout" in current_app.view_functions
         ):
             return redirect(url_for("payments.checkout", registration_id=registration.id))
-        flash(
-            f"Your seat at {event.title} is held. We will send you an invoice; your place is "
-            "confirmed once it is paid.",
-            "info",
+        # The payment page says how to pay, by when and with which reference: no flash.
+        if "payments.status" in current_app.view_functions:
+            return redirect(url_for("payments.status", registration_id=registration.id))
+        return redirect(
+            url_for("registration.my_tickets", _anchor=f"registration-{registration.id}")
         )
-        return redirect(url_for("registration.my_tickets"))
-    flash(
-        f"Your seat at {event.title} is held. One step left: complete the productivity "
-        "benchmark for your business and your ticket arrives straight away.",
-        "info",
-    )
+    # The benchmark page says the seat is held and what is left to do: no flash.
     return redirect(url_for("benchmark.index", next=url_for("registration.my_tickets")))
 
 
@@ -109,6 +103,7 @@ def register(slug: str):
     answer_errors: dict[int, str] = {}
 
     def page(status: int = 200, full: bool = False, message: str | None = None):
+        places = availability(event, ticket_types)
         return render_template(
             "registration/register.html",
             event=event,
@@ -116,7 +111,9 @@ def register(slug: str):
             form=form,
             closed=closed,
             existing=existing,
-            full=full,
+            # Full: the form's one button joins the waiting list.
+            full=full or places.sold_out,
+            places=places,
             message=message,
             position=services.waitlist_position(existing) if existing else None,
             needs_organisation=current_user.is_authenticated
@@ -372,7 +369,7 @@ def invoice(registration_id: int):
     return render_template(
         "registration/invoice.html",
         r=registration,
-        number=f"JRN-{registration.id:06d}",
+        number=registration.invoice_number,
         issuer=config["INVOICE_ISSUER"],
         issuer_address=[
             line.strip() for line in config["INVOICE_ADDRESS"].split(";") if line.strip()

@@ -97,7 +97,7 @@ def test_delegate_completes_the_benchmark_and_sees_the_chart(page, artifacts_dir
     assert table.locator("tbody tr").count() == 8
     assert "Leadership & strategy" in table.inner_text()
     assert page.get_by_text("Digital first steps").is_visible()
-    continue_link = page.get_by_role("link", name="Continue your registration")
+    continue_link = page.get_by_role("link", name="Carry on")
     assert continue_link.get_attribute("href") == f"/events/{event.slug}"
     page.screenshot(path=os.path.join(artifacts_dir, "benchmark-results-desktop.png"),
                     full_page=True)  # fmt: skip

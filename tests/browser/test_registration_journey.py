@@ -53,6 +53,9 @@ def test_newcomer_registers_completes_the_benchmark_and_gets_a_ticket(page, arti
     page.get_by_role("heading", name=f"Register for {conference.title}").wait_for()
     page.get_by_label("Business name").fill("Riveter Structures Ltd")
     page.get_by_role("radio", name="Delegate Full day").check()  # not the dinner ticket
+    # The conference's questions: dietary requirements and the programme's terms.
+    page.get_by_role("checkbox", name="Vegetarian").check()
+    page.get_by_role("checkbox", name="I agree to the programme's terms").check()
     page.get_by_role("button", name="Register").click()
 
     # The seat is held and the delegate is sent to the benchmark.
@@ -97,7 +100,8 @@ def test_newcomer_registers_completes_the_benchmark_and_gets_a_ticket(page, arti
     assert db.session.get(Event, conference.id).seats_taken == seats_before + 1
 
     # The results page leads on to the ticket, with its QR code.
-    page.get_by_role("link", name="Continue your registration").click()
+    page.get_by_text(f"Your place at {conference.title} is confirmed.").wait_for()
+    page.get_by_role("link", name="See your ticket").click()
     page.get_by_role("heading", name="My tickets").wait_for()
     qr = page.locator(f"img[src='/tickets/{secret}/qr.png']")
     qr.wait_for()

@@ -94,7 +94,7 @@ def test_index_with_next_and_a_valid_benchmark_offers_to_continue(client, login)
     db.session.commit()
     login(user)
     html = client.get("/benchmark?next=/events/conf/register").get_data(as_text=True)
-    assert 'href="/events/conf/register">Continue your registration' in html
+    assert 'href="/events/conf/register">Carry on' in html
 
 
 @pytest.mark.parametrize(
@@ -107,7 +107,7 @@ def test_index_ignores_a_next_that_is_not_a_local_path(client, login, bad):
     db.session.commit()
     login(user)
     html = client.get("/benchmark", query_string={"next": bad}).get_data(as_text=True)
-    assert "Continue your registration" not in html
+    assert "Carry on" not in html
     assert "evil.example" not in html
 
 
@@ -417,12 +417,14 @@ def test_complete_journey_submits_scores_signals_and_shows_results(client, login
     assert stored.gva_per_fte == 50_000.0
 
     html = client.get(response.location).get_data(as_text=True)
-    assert 'href="/events/conf/register">Continue your registration' in html
+    # Nothing was waiting for this benchmark: no banner about places, a way back.
+    assert 'data-testid="places-banner"' not in html
+    assert 'href="/events/conf/register">Carry on' in html
     assert 'id="benchmark-chart"' in html and 'id="benchmark-table"' in html
     assert "£50,000" in html
     assert "This is your baseline" in html
     # The remembered destination is used once.
-    assert "Continue your registration" not in client.get("/benchmark").get_data(as_text=True)
+    assert "Carry on" not in client.get("/benchmark").get_data(as_text=True)
 
 
 def test_double_submission_writes_nothing_more(client, login):

@@ -37,7 +37,7 @@ def test_the_invoice_becomes_a_receipt_once_paid(client, login, outbox):
     assert '<h1 class="h3 mb-1">Invoice</h1>' in page and number in page
     assert "Anglia Productivity Programme" in page and "NR4 7TJ" in page
     assert "VAT no. GB123456789" in page and "£45.00" in page
-    assert "Sort code 00-00-00" in page and "Please pay by" in page
+    assert "Sort code 00-00-00" in page and "please pay by then" in page
     assert "Dee Delegate" in page
 
     organiser = make_user("organiser")

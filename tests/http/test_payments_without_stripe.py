@@ -22,8 +22,9 @@ def test_checkout_says_pay_by_invoice_and_creates_nothing(app, client, login):
 
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert "Card payment is not available: the organisers will send you an invoice." in html
     assert "Pay by invoice" in html and "£45.00" in html
+    assert f"quoting the reference <strong>JRN-{registration.id:06d}</strong>" in html
+    assert f'href="/me/registrations/{registration.id}/invoice">View and print the invoice' in html
     assert "Pay £45.00 by card" not in html
     assert db.session.execute(select(func.count()).select_from(Payment)).scalar_one() == 0
 

@@ -10,6 +10,7 @@ from app.events.models import EventStatus
 from app.extensions import db
 from app.registration import services
 from app.registration.models import Registration, SessionBooking
+from app.templating import format_local
 from app.timeutil import utcnow
 from tests.conftest import csrf_token_from
 from tests.factories import make_event, make_session, make_user
@@ -67,16 +68,26 @@ def test_registration_waiting_for_the_benchmark_goes_to_the_benchmark(client, lo
     assert outbox[0]["Subject"].startswith("One step left")
 
 
+@pytest.mark.config(INVOICE_PAYMENT_DETAILS="Sort code 11-22-33, account 12345678.")
 def test_paid_ticket_without_stripe_is_pay_by_invoice(client, login):
     event = make_event(price_pence=4500)
     login(make_delegate())
     db.session.commit()
     assert "by invoice" in client.get(_url(event)).text
     response = client.post(_url(event), data={"ticket_type": event.ticket_types[0].id})
-    assert response.location == "/me/tickets"
-    page = client.get("/me/tickets").text
-    assert "We will send you an invoice" in page
-    assert "qr.png" not in page
+    registration = db.session.execute(select(Registration)).scalar_one()
+    # The payment page says how, by when and with which reference; no flash repeats it.
+    assert response.location == f"/payments/registrations/{registration.id}"
+    page = client.get(response.location).text
+    deadline = format_local(registration.hold_expires_at, "%a %-d %b %Y, %H:%M")
+    assert f"held until <strong>{deadline}</strong>" in page
+    assert f"reference <strong>JRN-{registration.id:06d}</strong>" in page
+    assert 'class="alert' not in page  # one message: the page itself
+    assert "<p>Sort code 11-22-33, account 12345678.</p>" in page
+    tickets = client.get("/me/tickets").text
+    assert f"reference <strong>JRN-{registration.id:06d}</strong>" in tickets
+    assert f'href="/payments/registrations/{registration.id}">Payment status' in tickets
+    assert "qr.png" not in tickets
 
 
 def test_delegate_without_a_business_names_it_while_registering(client, login):
@@ -102,14 +113,34 @@ def test_full_event_offers_the_waiting_list_then_shows_the_position(client, logi
     login(make_delegate())
     db.session.commit()
     data = {"ticket_type": event.ticket_types[0].id}
+    # The page says it is sold out, and its one button joins the waiting list.
+    page = client.get(_url(event)).text
+    assert "Sold out." in page
+    assert '<input type="hidden" name="join_waitlist" value="y">' in page
+    assert ">Join the waiting list</button>" in page and ">Register</button>" not in page
+    assert _registrations() == 1
+    response = client.post(_url(event), data={**data, "join_waitlist": "y"})
+    registration = db.session.execute(
+        select(Registration).where(Registration.status == S.WAITLISTED)
+    ).scalar_one()
+    assert response.location == f"/me/tickets#registration-{registration.id}"
+    page = client.get("/me/tickets").text
+    assert "is full: you are number" not in page  # the card says it, no flash repeats it
+    assert "You are number <strong>1</strong> on the waiting list" in page
+
+
+def test_a_seat_taken_while_choosing_turns_the_form_into_the_waiting_list(client, login):
+    event = make_event(capacity=1)
+    login(make_delegate())
+    db.session.commit()
+    data = {"ticket_type": event.ticket_types[0].id}
+    services.register_delegate(make_delegate(), event, event.ticket_types[0])
+    db.session.commit()
     response = client.post(_url(event), data=data)
     assert response.status_code == 409
     assert "You can join the waiting list" in response.text
-    assert 'name="join_waitlist"' in response.text
+    assert '<input type="hidden" name="join_waitlist" value="y">' in response.text
     assert _registrations() == 1
-    response = client.post(_url(event), data={**data, "join_waitlist": "y"}, follow_redirects=True)
-    assert "you are number 1 on the waiting list" in response.text
-    assert "You are number <strong>1</strong> on the waiting list" in response.text
 
 
 def test_registering_twice_is_refused_with_a_message(client, login):

@@ -14,6 +14,7 @@ NAV = [
 EVENT_LINKS = [
     ("organiser.agenda_builder", "Agenda builder"),
     ("organiser.registrations", "Registrations"),
+    ("imports.start", "Import delegates"),
     ("organiser.questions", "Registration questions"),
     ("organiser.messages", "Email delegates"),
     ("organiser.door_staff", "Door staff"),

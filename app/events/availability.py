@@ -15,6 +15,12 @@ class Availability(NamedTuple):
     few_left: bool  # worth saying how many are left
 
 
+def price_range(ticket_types: list[TicketType]) -> tuple[int, int] | None:
+    """The lowest and highest price (pence) of the tickets on public sale, if any."""
+    prices = [t.price_pence for t in ticket_types if not t.hidden]
+    return (min(prices), max(prices)) if prices else None
+
+
 def availability(event: Event, ticket_types: list[TicketType] | None = None) -> Availability:
     """`ticket_types`: those on public sale (default: the event's visible ones). The event is
     sold out when it is full, or when every ticket type on sale is."""

@@ -5,7 +5,7 @@ from flask_login import current_user
 
 from app.benchmark.services import weak_pillars_by_event
 from app.events.agenda_services import agenda_version, public_agenda
-from app.events.availability import availability
+from app.events.availability import availability, price_range
 from app.events.services import public_event_or_none, upcoming_events
 from app.registration.services import live_registration
 
@@ -18,9 +18,14 @@ def home():
     if current_user.is_authenticated:
         by_event = weak_pillars_by_event(current_user.organisation_id)
     recommended = by_event or {}
+    groups = upcoming_events()
+    events = sorted((e for g in groups.values() for e in g), key=lambda e: e.starts_at)
     return render_template(
         "events/home.html",
-        groups=upcoming_events(),
+        groups=groups,
+        coming_up=events[:3],
+        places={e.id: availability(e) for e in events},
+        prices={e.id: price_range(e.ticket_types) for e in events},
         has_benchmark=by_event is not None,
         recommended=recommended,
         weakest=sorted({title for titles in recommended.values() for title in titles}),

@@ -68,7 +68,7 @@ def upcoming_events(now: datetime | None = None) -> dict[str, list[Event]]:
     events = db.session.execute(
         select(Event)
         .where(Event.status == EventStatus.PUBLISHED, Event.ends_at >= now)
-        .options(selectinload(Event.venue))
+        .options(selectinload(Event.venue), selectinload(Event.ticket_types))
         .order_by(Event.starts_at)
     ).scalars()
     groups: dict[str, list[Event]] = {kind.value: [] for kind in EventKind}

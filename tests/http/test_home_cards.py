@@ -16,8 +16,8 @@ def _card(html: str, title: str) -> str:
 
 
 def test_cards_show_price_places_and_sold_out(client, count_queries):
-    free = make_event(title="Free day", capacity=None)
-    paid = make_event(title="Paid day", kind="workshop", price_pence=4500, capacity=None)
+    make_event(title="Free day", capacity=None)
+    make_event(title="Paid day", kind="workshop", price_pence=4500, capacity=None)
     mixed = make_event(title="Mixed day", kind="workshop", capacity=10)
     mixed.ticket_types.append(TicketType(name="Dinner", price_pence=3000, position=1))
     mixed.ticket_types.append(TicketType(name="Secret", price_pence=1, hidden=True, position=2))

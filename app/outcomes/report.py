@@ -58,6 +58,12 @@ class BusinessRow:
     threshold: float = 12.0
 
     @property
+    def has_activity(self) -> bool:
+        """Hours, a declaration or any claim standing: worth a line on the dashboard."""
+        claims = (self.jobs, self.products, self.collaborations, self.start_up, self.custom)
+        return bool(self.hours or self.declaration or any(any(c.values()) for c in claims))
+
+    @property
     def declaration_signed(self) -> bool:
         return self.declaration is not None
 

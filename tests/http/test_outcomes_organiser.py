@@ -100,6 +100,10 @@ def test_dashboard_shows_each_target_and_progress(client, login, world):
     assert 'data-testid="pending-assisted_enterprises">1<' in html  # C: no declaration
     assert 'data-testid="verified-start_ups">1<' in html
     assert html.count("No declaration</span>") == 2  # the legend and C
+    idle = make_organisation("Idle Industries Ltd")  # nothing yet: not listed on the page
+    db.session.commit()
+    html = client.get("/organiser/outcomes").get_data(as_text=True)
+    assert f'data-org="{world["c"].id}"' in html and f'data-org="{idle.id}"' not in html
 
 
 def test_csv_and_xlsx_list_every_business_with_the_same_cells(client, login, world):

@@ -23,6 +23,8 @@ from app.auth.models import Organisation, User
 from app.checkin.services import checkin_points
 from app.events.models import AgendaSession, Event
 from app.extensions import db
+from app.questions.models import RegistrationAnswer, RegistrationQuestion
+from app.questions.services import access_needs_of
 from app.registration.models import Registration, SessionBooking
 from app.timeutil import utcnow
 
@@ -70,10 +72,20 @@ def door_list(event: Event, since: int | None = None, now: datetime | None = Non
     )
     if since is not None:
         cutoff = _time_of(since)
+        changed_answer = (
+            select(RegistrationAnswer.registration_id)
+            .join(RegistrationQuestion, RegistrationQuestion.id == RegistrationAnswer.question_id)
+            .where(
+                RegistrationQuestion.event_id == event.id,
+                RegistrationQuestion.preset == "access",
+                RegistrationAnswer.updated_at > cutoff,
+            )
+        )
         query = query.where(
             or_(
                 Registration.updated_at > cutoff,
                 Registration.id.in_(changed_booking.where(SessionBooking.updated_at > cutoff)),
+                Registration.id.in_(changed_answer),
             )
         )
     rows = db.session.execute(query).all()
@@ -86,6 +98,7 @@ def door_list(event: Event, since: int | None = None, now: datetime | None = Non
             .order_by(SessionBooking.session_id)
         ):
             bookings[reg_id].append(session_id)
+    needs = access_needs_of(ids)
     version = max(_version_of(now - SETTLE), since or 0)
     ticket_types = {t.id: t.name for t in event.ticket_types}
     return {
@@ -105,6 +118,7 @@ def door_list(event: Event, since: int | None = None, now: datetime | None = Non
                 "ticket_type": ticket_types.get(ticket_type_id, ""),
                 "status": status,
                 "bookings": bookings.get(reg_id, []),
+                "access_needs": needs.get(reg_id),
             }
             for reg_id, secret, status, _updated, name, org_name, ticket_type_id in rows
         ],

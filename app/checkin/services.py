@@ -32,6 +32,7 @@ from app.checkin.models import CheckIn, EventStaff, ScanLog
 from app.events.models import AgendaSession, Event, EventStatus, SessionKind, TicketType
 from app.events.published import PublishedSession, published_sessions
 from app.extensions import db
+from app.questions.services import access_needs_of
 from app.registration.models import Registration, SessionBooking
 from app.timeutil import to_local, utcnow
 
@@ -409,6 +410,7 @@ class Attendee:
     status: str
     checked_in_at_local: str | None  # at the chosen point
     bookings: list[str] = field(default_factory=list)  # titles of the sessions they booked
+    access_needs: str | None = None  # their answer to the event's Access needs question
 
 
 def _mask_email(email: str) -> str:
@@ -474,6 +476,7 @@ def search_attendees(
             .order_by(AgendaSession.starts_at, AgendaSession.id)
         ):
             booked[reg_id].append(title)
+    needs = access_needs_of([r[0] for r in rows])
     return [
         Attendee(
             registration_id=r[0],
@@ -484,6 +487,7 @@ def search_attendees(
             status=r[5],
             checked_in_at_local=to_local(r[6], event.timezone).strftime("%H:%M") if r[6] else None,
             bookings=booked.get(r[0], []),
+            access_needs=needs.get(r[0]),
         )
         for r in rows
     ]

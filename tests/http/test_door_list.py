@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import update
 
 from app.extensions import db
+from app.questions.models import RegistrationAnswer
+from app.questions.services import add_preset
 from app.registration.models import Registration, SessionBooking
 from app.timeutil import utcnow
 from tests.factories import make_event, make_organisation, make_session, make_user, organiser
@@ -73,6 +75,7 @@ def test_entries_carry_the_code_hash_never_a_code(client, login, setup):
         "ticket_type": "Delegate",
         "status": "confirmed",
         "bookings": [setup["workshop"].id],
+        "access_needs": None,
     }
     assert by_name["Pat Pending"]["code_hash"] is None  # no ticket yet
     assert by_name["Pat Pending"]["status"] == "pending_benchmark"
@@ -145,3 +148,32 @@ def test_fixed_number_of_queries_whatever_the_size(client, login, setup, count_q
         data = client.get(URL).get_json()
     assert len(data["entries"]) == 23
     assert len(large) == len(small)
+
+
+def test_access_needs_travel_with_the_list_and_their_changes(client, login, setup):
+    question = add_preset(organiser(), setup["event"], "access")
+    answer = RegistrationAnswer(
+        registration_id=setup["regs"]["ada"].id, question_id=question.id, value="Step-free access"
+    )
+    db.session.add(answer)
+    long_ago = utcnow() - timedelta(hours=1)
+    db.session.flush()
+    db.session.execute(update(Registration).values(updated_at=long_ago))
+    db.session.execute(update(SessionBooking).values(updated_at=long_ago))
+    db.session.execute(update(RegistrationAnswer).values(updated_at=long_ago))
+    db.session.commit()
+    login(setup["staff"])
+
+    full = client.get(URL).get_json()
+    needs = {e["name"]: e["access_needs"] for e in full["entries"]}
+    assert needs == {"Ada Lovelace": "Step-free access", "Bob Barker": None, "Pat Pending": None}
+    assert client.get(f"{URL}?since={full['version']}").get_json()["entries"] == []
+
+    db.session.execute(update(RegistrationAnswer).values(value="Step-free access; hearing loop"))
+    db.session.commit()
+    delta = client.get(f"{URL}?since={full['version']}").get_json()
+    assert [(e["name"], e["access_needs"]) for e in delta["entries"]] == [
+        ("Ada Lovelace", "Step-free access; hearing loop")
+    ]
+    found = client.get("/api/checkin/conf/search?q=lovelace").get_json()["results"]
+    assert found[0]["access_needs"] == "Step-free access; hearing loop"

@@ -653,6 +653,7 @@
         registration_id: e.registration_id, name: e.name, organisation: e.organisation,
         ticket_type: e.ticket_type, status: e.status, email: "",
         bookings: e.bookings.map(function (id) { return (door.point(id) || {}).title; }).filter(Boolean),
+        access_needs: e.access_needs || null,
         checked_in_at_local: when ? clock(Date.parse(when)) : null,
       };
     });
@@ -706,6 +707,7 @@
       ? "Checked in at " + pointLabel() + " at " + a.checked_in_at_local
       : "Not checked in at " + pointLabel() + " yet";
     $("card-bookings").textContent = (a.bookings && a.bookings.length) ? a.bookings.join(", ") : "None";
+    $("card-access").textContent = a.access_needs || "None given";
     $("card-offline").classList.toggle("d-none", !offline);
     $("card-checkin").textContent = "Check in at " + pointLabel();
     cardModal = cardModal || window.bootstrap.Modal.getOrCreateInstance($("attendee-card"));

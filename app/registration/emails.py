@@ -31,6 +31,8 @@ SUBJECTS = {
     "cancelled": "Your registration for {title} is cancelled",
     "refunded": "Your registration for {title} is refunded",
     "hold_reminder": "Reminder: your place at {title} is held until {until}",
+    # A paid registration waiting for its benchmark keeps its seat: there is no "until".
+    "hold_reminder_kept": "Reminder: your place at {title} is waiting for your benchmark",
     "session_booked": "A place has come up for you in {session}",
     "event_reminder": "Reminder: {title} is on {when}",
     "event_changed": "Changed: {title} is now on {when}",
@@ -121,7 +123,11 @@ def _render(registration: Registration, kind: str, extra: dict) -> tuple[EmailMe
         "invoice_url": url("registration.invoice", registration_id=registration.id),
         **extra,
     }
-    subject = SUBJECTS[kind].format(
+    if kind == "hold_reminder" and not extra.get("until"):
+        subject_kind = "hold_reminder_kept"
+    else:
+        subject_kind = kind
+    subject = SUBJECTS[subject_kind].format(
         title=event.title,
         until=extra.get("until", ""),
         session=extra.get("session_title", ""),

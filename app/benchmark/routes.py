@@ -50,10 +50,14 @@ def _remembered_next() -> str | None:
 
 
 def _steps(questionnaire: Questionnaire) -> list[str]:
-    return [*questionnaire.pillar_keys, "metrics", "review"]
+    # "About your business" counts as step 1 even for those whose business is already known,
+    # so every page numbers its step the same way.
+    return ["organisation", *questionnaire.pillar_keys, "metrics", "review"]
 
 
 def _step_url(step: str) -> str:
+    if step == "organisation":  # "back" from the first pillar: the start page
+        return url_for("benchmark.index")
     if step == "metrics":
         return url_for("benchmark.metrics")
     if step == "review":
@@ -175,6 +179,7 @@ def organisation():
         form=form,
         needs=needs,
         organisation=current_user.organisation,
+        progress=_progress(services.current_questionnaire(), "organisation"),
     ), status
 
 
@@ -248,14 +253,16 @@ def metrics():
     questionnaire = services.questionnaire_for(draft)
     steps = _steps(questionnaire)
     stored = draft.metrics or {}
-    values = {f.key: _metric_text(stored.get(f.key)) for f in questionnaire.metrics}
+    # The sector is asked once, about the business (step 1), not again among the figures.
+    fields = [f for f in questionnaire.metrics if f.kind != "sic"]
+    values = {f.key: _metric_text(stored.get(f.key)) for f in fields}
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
         action = request.form.get("action", "next")
         if action not in ACTIONS:
             abort(400, "Unknown action.")
-        raw = {f.key: request.form.get(f.key, "") for f in questionnaire.metrics}
+        raw = {f.key: request.form.get(f.key, "") for f in fields}
         try:
             warnings = services.save_metrics(current_user, draft, raw)
         except services.BenchmarkError as exc:
@@ -277,6 +284,7 @@ def metrics():
     return render_template(
         "benchmark/metrics.html",
         questionnaire=questionnaire,
+        fields=fields,
         values=values,
         errors=errors,
         progress=_progress(questionnaire, "metrics"),

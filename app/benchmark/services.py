@@ -310,8 +310,12 @@ def save_metrics(actor: User, draft: BenchmarkResponse, raw: Mapping[str, str | 
     """Store the optional business metrics; returns warnings to show (e.g. purchases above
     turnover, which is allowed). Refused values raise BenchmarkError and write nothing."""
     _check_draft(actor, draft)
+    questionnaire = questionnaire_for(draft)
+    # The sector comes from the business's record (asked once, in step 1), never typed again.
+    sector = draft.organisation.sector if draft.organisation else None
+    raw = {**raw, **{f.key: sector or "" for f in questionnaire.metrics if f.kind == "sic"}}
     try:
-        cleaned, warnings = validate_metrics(raw, questionnaire_for(draft))
+        cleaned, warnings = validate_metrics(raw, questionnaire)
     except MetricsError as exc:
         raise BenchmarkError("Please correct the highlighted figures.", exc.errors) from exc
     draft.metrics = cleaned

@@ -36,7 +36,7 @@ def test_delegate_completes_the_benchmark_and_sees_the_chart(page, artifacts_dir
 
     for number, pillar in enumerate(Q.pillars):
         page.get_by_role("heading", name=pillar.title, exact=True).wait_for()
-        assert page.get_by_text(f"Step {number + 1} of 10").is_visible()
+        assert page.get_by_text(f"Step {number + 2} of 11").is_visible()
         if number == 1:
             # Forward with a question unanswered is refused, with a message on the page.
             page.get_by_role("button", name="Next").click()

@@ -172,7 +172,7 @@ def test_organisation_step_asks_only_for_what_is_missing(client, login):
     login(user)
     assert client.post("/benchmark/start").location.endswith("/benchmark/organisation")
     html = client.get("/benchmark/organisation").get_data(as_text=True)
-    assert "Sector (SIC division)" in html
+    assert "Sector (SIC division)" in html and "Step 1 of 11" in html
     assert "Business name" not in html and "Size (full-time" not in html
     client.post("/benchmark/organisation", data={"sector": "22"})
     db.session.expire_all()
@@ -216,8 +216,8 @@ def test_step_shows_every_answer_as_a_radio_with_dont_know_and_progress(client, 
             assert answer.replace("'", "&#39;") in html
         assert f'name="{question.key}" id="{question.key.replace(".", "-")}-dk" value="dk"' in html
     assert html.count("Don’t know") == len(pillar.questions)
-    assert "Step 2 of 10" in html
-    assert 'aria-valuenow="11"' in html
+    assert "Step 3 of 11" in html
+    assert 'aria-valuenow="20"' in html
 
 
 def test_forward_needs_every_answer_and_says_which(client, login):
@@ -321,12 +321,18 @@ def test_metrics_step_is_optional(client, login):
     login(user)
     client.post("/benchmark/start")
     html = client.get("/benchmark/metrics").get_data(as_text=True)
-    assert "Step 9 of 10" in html
+    assert "Step 10 of 11" in html
+    # The sector is asked once, about the business, not again among the figures.
+    assert 'name="sic_division"' not in html
     for field in Q.metrics:
-        assert f'name="{field.key}"' in html
+        if field.kind != "sic":
+            assert f'name="{field.key}"' in html
     response = client.post("/benchmark/metrics", data={"action": "next"})
     assert response.location.endswith("/benchmark/review")
-    assert _draft(user.id).metrics == dict.fromkeys(f.key for f in Q.metrics)
+    expected = dict.fromkeys(f.key for f in Q.metrics)
+    expected["sic_division"] = user.organisation.sector  # from the business's record
+    assert expected["sic_division"]
+    assert _draft(user.id).metrics == expected
 
 
 @pytest.mark.parametrize(
@@ -337,7 +343,6 @@ def test_metrics_step_is_optional(client, login):
         ("turnover_gbp", "lots", "Annual turnover: enter a number"),
         ("on_time_delivery_pct", "101", "On-time delivery must be a percentage from 0 to 100."),
         ("purchases_gbp", "1000000000000", "looks too large"),
-        ("sic_division", "99x", "enter the two-digit SIC division"),
     ],
 )
 def test_bad_metrics_are_refused_with_a_message(client, login, field, value, message):

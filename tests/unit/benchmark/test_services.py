@@ -312,9 +312,18 @@ def test_submit_fills_the_organisation_from_metrics(app):
     org = make_organisation(sector=None, size_band=None)
     user = make_user(organisation=org)
     draft = _complete_draft(user)
-    services.save_metrics(user, draft, {"sic_division": "22", "fte": "60"})
+    services.save_metrics(user, draft, {"fte": "60"})
     services.submit(user, draft)
-    assert (org.sector, org.size_band, org.fte) == ("22", "medium", 60.0)
+    assert (org.sector, org.size_band, org.fte) == (None, "medium", 60.0)
+
+
+def test_the_sector_figure_is_the_businesss_own_never_typed_again(app):
+    org = make_organisation(sector="25")
+    user = make_user(organisation=org)
+    draft = _complete_draft(user)
+    # A typed sector is ignored: the business's record says 25.
+    services.save_metrics(user, draft, {"sic_division": "10", "fte": "12"})
+    assert draft.metrics["sic_division"] == "25"
 
 
 def test_reassessment_keeps_history(app):

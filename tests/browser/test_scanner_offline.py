@@ -124,6 +124,19 @@ def test_offline_scans_are_judged_on_the_phone_and_synced_at_their_time(
         context.set_offline(False)
         page.evaluate("window.dispatchEvent(new Event('online'))")
         page.wait_for_selector('#scanner[data-queued="0"]', state="attached")
+
+        page.get_by_role("button", name="Remove the door list from this phone").click()
+        page.wait_for_selector('#scanner[data-door-list="none"]', state="attached")
+        left = page.evaluate(
+            """() => new Promise((done) => {
+                const req = indexedDB.open("journey-door");
+                req.onsuccess = () => {
+                    const get = req.result.transaction("lists").objectStore("lists").getAll();
+                    get.onsuccess = () => done(get.result.length);
+                };
+            })"""
+        )
+        assert left == 0
     finally:
         context.close()
 

@@ -421,8 +421,10 @@
         : "This browser cannot keep a door list.";
       btn.textContent = "Get ready for no signal";
       root.dataset.doorList = "none";
+      $("door-forget").classList.add("d-none");
       return;
     }
+    $("door-forget").classList.remove("d-none");
     var n = door.tickets();
     el.textContent = "Ready for no signal: " + n + (n === 1 ? " ticket" : " tickets") +
       ", list from " + clock(door.list.fetchedAt) + ".";
@@ -450,6 +452,16 @@
     refreshDoorList(true).catch(function () {
       $("door-status").textContent = "Could not download the door list: try again where there is signal.";
     }).finally(function () { btn.disabled = false; });
+  });
+  // After the event, or before handing the phone on: names and access needs leave with it.
+  // Scans still waiting for the signal are kept and sent.
+  $("door-forget").addEventListener("click", function () {
+    if (!door) return;
+    door.forget().then(function () {
+      localStorage.removeItem(ADMITTED_KEY);
+      doorStatus();
+      $("door-status").textContent = "The door list has been removed from this phone.";
+    });
   });
   if (window.JourneyDoor) {
     window.JourneyDoor.open(cfg.event).then(function (store) {

@@ -13,6 +13,7 @@ from sqlalchemy.orm import selectinload
 from app import signals
 from app.auth.models import User
 from app.events.models import Event, EventKind, EventStatus, Room, TicketType, Venue
+from app.events.publishing import blocking_items
 from app.extensions import db
 from app.timeutil import utcnow
 
@@ -182,8 +183,10 @@ def set_event_status(actor: User, event: Event, status: str) -> int:
     many were told."""
     if status not in set(EventStatus):
         raise EventError("Unknown status.")
-    if status == EventStatus.PUBLISHED and event.venue_id is None:
-        raise EventError("Choose a venue before publishing.")
+    if status == EventStatus.PUBLISHED and event.status != EventStatus.PUBLISHED:
+        missing = blocking_items(event)
+        if missing:
+            raise EventError("Not published yet: " + " ".join(item.fix for item in missing))
     was = event.status
     event.status = status
     db.session.flush()

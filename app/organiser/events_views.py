@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from app.auth.models import Organisation
 from app.events.duplicate import duplicate_event
 from app.events.models import Event, EventStatus, TicketType, Venue
+from app.events.publishing import publish_checklist
 from app.events.services import (
     EventData,
     EventError,
@@ -195,7 +196,12 @@ def confirm_cancel_event(event_id: int):
 @bp.get("/events/<int:event_id>")
 def event_overview(event_id: int):
     event = _event_or_404(event_id)
-    return render_template("organiser/event_overview.html", event=event, status_form=StatusForm())
+    return render_template(
+        "organiser/event_overview.html",
+        event=event,
+        status_form=StatusForm(),
+        checklist=publish_checklist(event) if event.status == EventStatus.DRAFT else [],
+    )
 
 
 @bp.route("/events/<int:event_id>/duplicate", methods=["GET", "POST"])

@@ -10,7 +10,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from config import _int, startup_problems, web_workers  # noqa: E402
 
-bind = os.environ.get("BIND", "127.0.0.1:5000")
+# BIND wins; else HOST and PORT (honcho gives each web process its own PORT; the container
+# sets HOST=0.0.0.0 and PORT=8000).
+bind = os.environ.get("BIND") or (
+    f"{os.environ.get('HOST') or '127.0.0.1'}:{os.environ.get('PORT') or '5000'}"
+)
 workers = web_workers()
 threads = _int("GUNICORN_THREADS", 2)
 timeout = _int("GUNICORN_TIMEOUT", 30)

@@ -108,7 +108,7 @@ def test_the_startup_line_shows_settings_but_no_secret():
 
 
 def _gunicorn_settings(monkeypatch, **environ) -> dict:
-    for name in ("JOURNEY_ENV", "GUNICORN_ACCESSLOG", "GUNICORN_CONTROL_SOCKET"):
+    for name in ("JOURNEY_ENV", "GUNICORN_ACCESSLOG", "GUNICORN_CONTROL_SOCKET", "BIND", "PORT"):
         monkeypatch.delenv(name, raising=False)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)
@@ -124,6 +124,16 @@ def test_gunicorn_has_no_shared_control_socket_and_recycles_workers(monkeypatch)
     own = _gunicorn_settings(monkeypatch, GUNICORN_CONTROL_SOCKET="/run/journey/blue.ctl")
     assert own["control_socket"] == "/run/journey/blue.ctl"
     assert own["control_socket_disable"] is False
+
+
+def test_gunicorn_binds_bind_or_host_and_port(monkeypatch):
+    monkeypatch.delenv("HOST", raising=False)
+    assert _gunicorn_settings(monkeypatch)["bind"] == "127.0.0.1:5000"
+    assert _gunicorn_settings(monkeypatch, PORT="5101")["bind"] == "127.0.0.1:5101"
+    assert _gunicorn_settings(monkeypatch, HOST="::1", PORT="8000")["bind"] == "::1:8000"
+    assert _gunicorn_settings(monkeypatch, BIND="unix:/run/j.sock", PORT="1")["bind"] == (
+        "unix:/run/j.sock"
+    )
 
 
 def test_gunicorn_access_log_follows_one_setting(monkeypatch):

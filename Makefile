@@ -4,27 +4,47 @@ VENV := .venv
 BIN := $(VENV)/bin
 export FLASK_APP := wsgi
 
-.PHONY: run test lint format test-tools chromium bench-deps mutate clean
+.PHONY: run serve lock test lint format test-tools chromium bench-deps mutate clean
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Journey needs Python 3.11 or newer (set PYTHON=python3.11).")'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-# Reinstall only when the requirements change.
+# Reinstall only when the requirements change. The lock files pin every package with its hashes,
+# so a changed or substituted download fails the install.
 $(VENV)/.runtime: requirements.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements.txt
 	touch $@
 
 $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
+
+# requirements.in and requirements-dev.in are edited by hand; `make lock` compiles them into the
+# lock files, keeping every pin it can. LOCK_ARGS=--upgrade (or --upgrade-package NAME) moves pins.
+PIP_COMPILE = $(BIN)/pip-compile --quiet --generate-hashes --strip-extras --allow-unsafe \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(LOCK_ARGS)
+lock: $(VENV)/.dev
+	$(PIP_COMPILE) --output-file requirements.txt requirements.in
+	$(PIP_COMPILE) --output-file requirements-dev.txt requirements-dev.in
+	$(BIN)/pip install --quiet --require-hashes -r requirements-dev.txt
+	touch $(VENV)/.dev $(VENV)/.runtime
 
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
 	@echo "Journey is starting on http://$${BIND:-127.0.0.1:5000}"
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
+
+# The production shape on this machine, from the Procfile: migrations (release), then two web
+# processes (PORT and PORT+1, default 5000 and 5001), one worker and one scheduler, sharing
+# DATABASE_URL and REDIS_URL. The worker sends the email; the web processes only queue it.
+serve: $(VENV)/.runtime
+	@test -n "$$REDIS_URL" || { echo "make serve needs REDIS_URL (e.g. redis://127.0.0.1:6379/0) and a DATABASE_URL"; exit 1; }
+	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start --no-colour -f Procfile release
+	PATH="$(abspath $(BIN)):$$PATH" JOURNEY_INLINE_WORKER=false WEB_CONCURRENCY=$${WEB_CONCURRENCY:-1} \
+	  $(BIN)/honcho start --no-colour -f Procfile -c web=2 web worker scheduler
 
 # Browser tests drive Debian's Chromium; the any-day test moves the calendar with faketime.
 # Install them when we can (root with apt-get), say so when we cannot.

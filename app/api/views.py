@@ -6,7 +6,6 @@ from datetime import datetime, time
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import DateField, SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
@@ -15,6 +14,7 @@ from app.api.models import ApiToken
 from app.api.tokens import TokenError, create_api_token, revoke_api_token, tokens_of
 from app.auth.roles import require_roles
 from app.extensions import db
+from app.forms import FlaskForm
 from app.timeutil import to_utc
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/organiser/api-tokens")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField
 from wtforms import HiddenField
 
 from app.auth.roles import require_roles
 from app.events.models import Event
 from app.extensions import db
+from app.forms import FlaskForm
 from app.imports.services import MAX_BYTES, ImportError_, check_import, run_import
 from app.registration.services import RegistrationError
 

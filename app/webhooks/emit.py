@@ -1,9 +1,9 @@
 """Turning what happened into webhook deliveries, in the transaction that made it happen.
 
 Packages are not asked to call anything: session hooks note the rows a transaction inserts
-(registration log entries, check-ins, agenda versions), and just before it commits, one
-delivery row is inserted per active endpoint that wants the type. The rows commit, or roll
-back, with their cause.
+(registration log entries, check-ins, agenda versions, verified outcomes), and just before it
+commits, one delivery row is inserted per active endpoint that wants the type. The rows
+commit, or roll back, with their cause.
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ from flask import current_app
 from sqlalchemy import event, insert, select
 from sqlalchemy.orm import Session
 
+from app.auth.models import Organisation
 from app.checkin.models import CheckIn
 from app.events.models import AgendaVersion, Event
+from app.outcomes.models import OutcomeAudit, OutcomeClaim
 from app.registration.models import Registration, RegistrationLog
 from app.timeutil import utcnow
 from app.webhooks.models import QUEUED, WebhookDelivery, WebhookEndpoint
@@ -46,6 +48,22 @@ def _registration(session: Session, registration_id: int) -> dict:
     }
 
 
+def _claim(session: Session, claim_id: int) -> dict:
+    c = session.get(OutcomeClaim, claim_id)
+    organisation = session.get(Organisation, c.organisation_id)
+    return {
+        "outcome": {
+            "id": c.id,
+            "programme_id": c.programme_id,
+            "organisation": organisation.name,
+            "kind": c.kind,
+            "title": c.title,
+            "quantity": float(c.quantity),
+            "occurred_on": c.occurred_on.isoformat(),
+        }
+    }
+
+
 def _happenings(new: list) -> list[tuple[str, Callable[[Session], dict]]]:
     """(event type, how to build its data): built only if an endpoint wants the type."""
     found: list[tuple[str, Callable[[Session], dict]]] = []
@@ -55,6 +73,8 @@ def _happenings(new: list) -> list[tuple[str, Callable[[Session], dict]]]:
             found.append(
                 (LOG_EVENTS[obj.action], lambda s, rid=rid: {"registration": _registration(s, rid)})
             )
+        elif isinstance(obj, OutcomeAudit) and obj.action == "claim_verified":
+            found.append(("outcome.verified", lambda s, c=obj.claim_id: _claim(s, c)))
         elif isinstance(obj, AgendaVersion):
             event_id, number, changes = obj.event_id, obj.number, len(obj.changes or [])
             found.append(
@@ -94,7 +114,8 @@ ENDPOINT_TTL = 10  # seconds
 
 @event.listens_for(Session, "before_flush")
 def _note_new(session: Session, flush_context, instances) -> None:
-    wanted = [o for o in session.new if isinstance(o, (RegistrationLog, AgendaVersion))]
+    watched = (RegistrationLog, AgendaVersion, OutcomeAudit)
+    wanted = [o for o in session.new if isinstance(o, watched)]
     if wanted:
         session.info.setdefault("webhook_new", []).extend(wanted)
 

@@ -18,6 +18,7 @@ EVENT_TYPES = (
     "payment.refunded",
     "checkin.created",
     "agenda.published",
+    "outcome.verified",
 )
 
 QUEUED, SENDING, DELIVERED, FAILED = "queued", "sending", "delivered", "failed"

@@ -6,13 +6,13 @@ import secrets
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
-from flask_wtf import FlaskForm
 from wtforms import SelectMultipleField, StringField
 from wtforms.validators import DataRequired, Length
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.auth.roles import require_roles
 from app.extensions import db
+from app.forms import FlaskForm
 from app.webhooks import services
 from app.webhooks.models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint
 

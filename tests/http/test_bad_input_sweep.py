@@ -345,6 +345,14 @@ def demo(app, monkeypatch) -> Demo:
     )
     door = _user("door@example.com")
     token = reset_calendar_token(delegate)
+    # A webhook endpoint (whose log gets the admission below) and an API token.
+    from app.api.tokens import create_api_token
+    from app.webhooks.models import WebhookDelivery
+    from app.webhooks.services import add_webhook_endpoint
+
+    endpoint = add_webhook_endpoint(None, "http://127.0.0.1:9/hook", "s" * 20, ["checkin.created"])
+    organiser = _user("organiser@example.com")
+    api_token, _ = create_api_token(organiser, organiser, name="sweep", scopes=["read"])
     db.session.commit()
 
     redeem_ticket(conference, door, code=registration.ticket_secret, registration_id=None,
@@ -375,6 +383,9 @@ def demo(app, monkeypatch) -> Demo:
             ).scalar_one()
         ),
         "preset": "access",
+        "endpoint_id": str(endpoint.id),
+        "delivery_id": str(db.session.execute(select(WebhookDelivery.id)).scalars().first()),
+        "token_id": str(api_token.id),
     }
     return Demo(
         users={

@@ -93,6 +93,10 @@ def demo(app, monkeypatch):
     of_business = BenchmarkResponse.organisation_id == delegate.organisation_id
     benchmark = db.session.execute(select(BenchmarkResponse).where(of_business)).scalars().first()
     token = reset_calendar_token(delegate)
+    # A webhook endpoint with a delivery in its log (the admission below).
+    from app.webhooks.services import add_webhook_endpoint
+
+    endpoint = add_webhook_endpoint(None, "http://127.0.0.1:9/hook", "s" * 20, ["checkin.created"])
     redeem_ticket(conference, door, code=registration.ticket_secret, registration_id=None,
                   session_id=None, nonce=str(uuid.uuid4()), device="walk")  # fmt: skip
     db.session.commit()
@@ -111,6 +115,7 @@ def demo(app, monkeypatch):
         "pillar_key": current_questionnaire().pillar_keys[0],
         "filename": "css/app.css",
         "organisation_id": str(delegate.organisation_id),
+        "endpoint_id": str(endpoint.id),
         "question_id": str(
             db.session.execute(
                 select(RegistrationQuestion.id).where(RegistrationQuestion.kind == "consent")

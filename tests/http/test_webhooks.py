@@ -284,3 +284,26 @@ def test_organiser_pages_log_and_replay(client, login, receiver):
 
     login(make_user())
     assert client.get("/organiser/webhooks").status_code == 403
+
+
+def test_a_verified_outcome_is_emitted(app, receiver):
+    from app.outcomes import services as outcomes
+    from tests.factories_outcomes import claim_data, make_programme
+
+    _endpoint(receiver, "outcome.verified")
+    programme = make_programme()
+    org = make_organisation(name="Able Works")
+    claim = outcomes.record_claim(make_user(organisation=org), programme, org, claim_data("jobs"))
+    db.session.commit()
+    assert _deliveries() == []  # recorded, not verified yet
+    outcomes.review_claim(make_user(Role.ORGANISER), claim, "verified", "Seen the contract")
+    db.session.commit()
+    deliver_due()
+    [call] = receiver.received
+    body = _verify(call["headers"], call["body"])
+    assert body["type"] == "outcome.verified"
+    assert body["data"]["outcome"] == {
+        "id": claim.id, "programme_id": programme.id, "organisation": "Able Works",
+        "kind": "jobs", "title": "CNC setter", "quantity": 2.5,
+        "occurred_on": claim.occurred_on.isoformat(),
+    }  # fmt: skip

@@ -81,6 +81,7 @@ class Config:
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    HSTS_SECONDS = 0  # production only (ProductionConfig)
     REMEMBER_COOKIE_DURATION = timedelta(days=30)  # and a sign-in ends on the server then too
     WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
 
@@ -169,6 +170,8 @@ class ProductionConfig(Config):
     JOURNEY_ENV = "production"
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # Browsers keep to https for this long (Strict-Transport-Security); 0 turns it off.
+    HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
     WEBHOOK_ALLOW_PRIVATE = _bool("WEBHOOK_ALLOW_PRIVATE", False)
 

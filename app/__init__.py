@@ -58,12 +58,9 @@ def create_app(config_class=None) -> Flask:
         if _has_nul(request.path, request.args, request.form, request.get_json(silent=True)):
             abort(400, "The request contains a NUL character, which is not allowed.")
 
-    @app.after_request
-    def security_headers(response):
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
-        return response
+    from app.security import init_security
+
+    init_security(app)
 
     return app
 

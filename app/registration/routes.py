@@ -250,7 +250,8 @@ def ticket_qr(secret: str):
     else:
         response = Response(qr_png(registration.ticket_secret), mimetype="image/png")
     response.set_etag(etag)
-    response.headers["Cache-Control"] = "private, max-age=86400"
+    # A ticket: never kept in a shared computer's cache (the ETag still saves the bytes).
+    response.headers["Cache-Control"] = "private, no-store"
     return response
 
 

@@ -179,7 +179,7 @@ def test_name_search_admit_and_live_counts_update_without_reload(
     text = seen(page, "benchmark_pending", artifacts_dir, "scanner-needs-attention.png")
     assert "complete the benchmark" in text
 
-    boss_tab.wait_for_function("document.getElementById('live-in').textContent === '1'")
+    boss_tab.wait_for_function("() => document.getElementById('live-in').textContent === '1'")
     assert boss_tab.locator("#live-attention").inner_text() == "1"
     assert "Bob Barker" in boss_tab.locator("#live-recent").inner_text()
     boss_tab.screenshot(path=os.path.join(artifacts_dir, "checkin-live.png"), full_page=True)

@@ -72,7 +72,7 @@ def test_offline_scans_are_judged_on_the_phone_and_synced_at_their_time(
             "Ready for no signal: 1 ticket, list from" in page.locator("#door-status").inner_text()
         )
         page.reload()  # now under the service worker, which keeps a copy of the page
-        page.wait_for_function("navigator.serviceWorker.controller !== null")
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null")
         shot(page, "scanner-offline-ready.png")
 
         context.set_offline(True)

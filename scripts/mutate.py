@@ -95,7 +95,9 @@ def _tally(folder: Path, source: str, only: list[str]) -> dict:
     meta = json.loads((folder / "mutants" / f"{source}.meta").read_text())
     codes = meta["exit_code_by_key"]
     if only:
-        codes = {k: v for k, v in codes.items() if any(f".x_{f}__mutmut_" in k for f in only)}
+        codes = {
+            k: v for k, v in codes.items() if any(k == f or f".x_{f}__mutmut_" in k for f in only)
+        }
     equivalent = _equivalents()
     survived = sorted(k for k, v in codes.items() if v in SURVIVED and k not in equivalent)
     tally = {
@@ -116,7 +118,8 @@ def run(name: str, only: list[str], children: int) -> dict:
     source, tests = MODULES[name]
     folder = _prepare(name, source, tests)
     module = source.removesuffix(".py").replace("/", ".")
-    patterns = [f"{module}.x_{f}__mutmut_*" for f in only] or [f"{module}.*"]
+    patterns = [f if "__mutmut_" in f else f"{module}.x_{f}__mutmut_*" for f in only]
+    patterns = patterns or [f"{module}.*"]
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
     env.pop("TEST_DATABASE_URL", None)  # SQLite: fast, and the rules hold on both databases
     mutmut = Path(sys.executable).with_name("mutmut")
@@ -128,7 +131,9 @@ def run(name: str, only: list[str], children: int) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("modules", nargs="*", help=f"some of: {', '.join(MODULES)}")
-    parser.add_argument("--only", default="", help="comma-separated function names")
+    parser.add_argument(
+        "--only", default="", help="comma-separated function names (or full mutant names)"
+    )
     parser.add_argument("--children", type=int, default=1, help="mutants run at once")
     args = parser.parse_args()
     only = [f for f in args.only.split(",") if f]

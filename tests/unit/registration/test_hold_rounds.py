@@ -279,3 +279,60 @@ def test_a_weekly_nudge_another_machine_sent_meanwhile_is_not_sent_again(app, ou
 
     assert done and summary.reminded == 0
     assert outbox == []
+
+
+def test_every_reminder_due_in_a_round_is_sent_and_counted(app, outbox):
+    _, regs = _held_unpaid(2)
+    db.session.commit()
+    outbox.clear()
+
+    summary = services.expire_holds(regs[0].hold_expires_at - timedelta(hours=47))
+
+    assert summary.reminded == 2
+
+
+# --- seats the round hands to waiting lists ----------------------------------------------------
+
+
+def _full_with_one_waiting(**kw):
+    """An event whose only seat is taken, with one delegate waiting; its seats then grow by one
+    (an organiser raised the capacity), so the round has a seat to hand out."""
+    event = make_event(starts_in=timedelta(days=60), **kw)
+    tt = event.ticket_types[0]
+    if event.capacity or tt.capacity:
+        services.register_delegate(make_delegate(), event, tt)
+    waiting = services.register_delegate(make_delegate(), event, tt, join_waitlist=True)
+    assert waiting.status == S.WAITLISTED
+    if event.capacity is not None:
+        event.capacity += 1
+    if tt.capacity is not None:
+        tt.capacity += 1
+    db.session.flush()
+    return event, waiting
+
+
+def test_the_round_hands_free_seats_out_at_every_event_and_counts_them(app):
+    _, first = _full_with_one_waiting(capacity=1)
+    _, second = _full_with_one_waiting(capacity=None, ticket_capacity=1)  # no event limit
+    _, only_waiting = _full_with_one_waiting(capacity=0)  # nobody seated at all
+
+    summary = services.expire_holds(utcnow() + DAY)
+
+    assert summary.promoted == 3
+    assert [r.status for r in (first, second, only_waiting)] == [S.CONFIRMED] * 3
+
+
+@pytest.mark.parametrize("change", ["draft", "cancelled", "starting now", "started"])
+def test_no_seats_are_handed_out_at_events_not_open(app, change):
+    event, waiting = _full_with_one_waiting(capacity=1)
+    now = utcnow() + DAY
+    if change in ("draft", "cancelled"):
+        event.status = change
+    else:
+        event.starts_at = now if change == "starting now" else now - timedelta(hours=1)
+    db.session.flush()
+
+    summary = services.expire_holds(now)
+
+    assert summary.promoted == 0
+    assert waiting.status == S.WAITLISTED

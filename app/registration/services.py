@@ -1075,6 +1075,14 @@ def book_session(
         user,
         agenda_session.title,
     )
+    if seated:
+        when = _fmt(agenda_session.starts_at, registration.event.timezone)
+        room = agenda_session.room.name if agenda_session.room else ""
+        emails.send_registration_email(
+            registration,
+            "session_confirmed",
+            extra={"session_title": agenda_session.title, "session_when": when, "room": room},
+        )
     return booking
 
 

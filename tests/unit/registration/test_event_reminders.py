@@ -319,7 +319,8 @@ def test_a_round_costs_a_fixed_number_of_queries(app, outbox, count_queries):
     many = _round_queries(count_queries, 25)
     assert few == many
     assert many <= 15
-    # 27 delegates, each sent their ticket once and their reminder once, and nothing else.
+    # 27 delegates, each sent their ticket, their workshop booking and their reminder once
+    # each, and nothing else.
     starts = db.session.execute(select(Event.starts_at).distinct()).scalar_one()
     when = services._fmt(starts, "Europe/London")
     by_delegate = defaultdict(list)
@@ -327,6 +328,10 @@ def test_a_round_costs_a_fixed_number_of_queries(app, outbox, count_queries):
         by_delegate[message["To"]].append(message["Subject"])
     assert len(by_delegate) == 27
     assert {tuple(subjects) for subjects in by_delegate.values()} == {
-        ("Your ticket for Lean Summit", f"Reminder: Lean Summit is on {when}")
+        (
+            "Your ticket for Lean Summit",
+            "Booked: Lean basics",
+            f"Reminder: Lean Summit is on {when}",
+        )
     }
-    assert len(outbox) == 54
+    assert len(outbox) == 81

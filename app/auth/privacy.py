@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime
 
 from flask import current_app, url_for
-from sqlalchemy import delete, select, update
+from sqlalchemy import and_, delete, or_, select, update
 
 from app.auth.models import Role, User
 from app.auth.services import AccountError
@@ -69,10 +69,17 @@ def personal_data(user: User) -> dict:
         .where(SessionStar.user_id == user.id)
         .order_by(AgendaSession.starts_at)
     ).all()
+    # The person's emails (by account, or about their registrations), whatever address they
+    # went to: never another person's mail to an address this one holds now.
     emails = db.session.execute(
         select(EmailLog.subject, EmailLog.kind, EmailLog.created_at)
-        .where(EmailLog.to == user.email)
-        .order_by(EmailLog.created_at)
+        .where(
+            or_(
+                EmailLog.user_id == user.id,
+                and_(EmailLog.user_id.is_(None), EmailLog.registration_id.in_(reg_ids)),
+            )
+        )
+        .order_by(EmailLog.created_at, EmailLog.id)
     ).all()
     benchmarks = (
         db.session.execute(
@@ -220,7 +227,9 @@ def erase_account(user: User, password: str, now: datetime | None = None) -> Non
     db.session.execute(delete(EventStaff).where(EventStaff.user_id == user.id))
     db.session.execute(update(Speaker).where(Speaker.user_id == user.id).values(user_id=None))
     db.session.execute(
-        update(EmailLog).where(EmailLog.to == old_email).values(to=user.email, extra={})
+        update(EmailLog)
+        .where(or_(EmailLog.user_id == user.id, EmailLog.to == old_email))
+        .values(to=user.email, extra={})
     )
     # Door screens replay a scan's stored answer, which carries the attendee's name.
     reg_ids = select(Registration.id).where(Registration.user_id == user.id)

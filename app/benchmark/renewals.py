@@ -100,7 +100,9 @@ def send_renewal_reminders(now: datetime | None = None) -> int:
                     render_template("benchmark/email/renewal.html", **ctx),
                 )
             )
-            db.session.add(EmailLog(to=user.email, subject=subject, kind="benchmark_renewal"))
+            db.session.add(
+                EmailLog(user_id=user.id, to=user.email, subject=subject, kind="benchmark_renewal")
+            )
             sent += 1
     db.session.flush()
     return sent

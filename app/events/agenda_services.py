@@ -455,6 +455,7 @@ def _notify_booked_delegates(
         db.session.add(
             EmailLog(
                 registration_id=user_bookings[0].registration_id,
+                user_id=user.id,
                 to=user.email,
                 subject=subject,
                 kind="agenda_change",
@@ -497,6 +498,7 @@ def _notify_speakers(
         mail.send(mail.build_message(speaker.user.email, subject, text))
         db.session.add(
             EmailLog(
+                user_id=speaker.user.id,
                 to=speaker.user.email,
                 subject=subject,
                 kind="speaker_agenda_change",

@@ -86,6 +86,7 @@ def _invite(registration: Registration) -> None:
     db.session.add(
         EmailLog(
             registration_id=registration.id,
+            user_id=user.id,
             to=user.email,
             subject=subject,
             kind="feedback_invitation",

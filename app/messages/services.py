@@ -166,6 +166,7 @@ def send_announcement(
         logs.append(
             {
                 "registration_id": registration.id,
+                "user_id": user.id,
                 "to": user.email,
                 "subject": subject,
                 "kind": "announcement",

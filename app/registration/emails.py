@@ -155,6 +155,7 @@ def _render(registration: Registration, kind: str, extra: dict) -> tuple[EmailMe
     )
     log_row = {
         "registration_id": registration.id,
+        "user_id": user.id,
         "to": user.email,
         "subject": subject,
         "kind": kind,

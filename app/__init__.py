@@ -40,6 +40,9 @@ def create_app(config_class=None) -> Flask:
 
     app.url_map.converters["int"] = IdConverter
     _register_blueprints(app)
+    from app.csvexport import add_xlsx_twins
+
+    add_xlsx_twins(app)  # every CSV download also as an Excel workbook
 
     from app.errors import register_error_handlers
     from app.templating import register_template_helpers

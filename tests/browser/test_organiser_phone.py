@@ -1,0 +1,84 @@
+"""Every organiser page at 390x844 (a phone on event day): nothing runs off the side of the
+page; wide tables keep their first columns in view and scroll inside their own box."""
+
+import re
+
+import pytest
+from flask import current_app
+from sqlalchemy import select
+
+from app.demo import seed_demo
+from app.events.models import AgendaSession, Event, Speaker, Venue
+from app.extensions import db
+from app.questions.models import RegistrationQuestion
+from app.registration.models import Registration
+
+pytestmark = pytest.mark.browser
+
+_PARAM = re.compile(r"<(?:[a-z]+(?:\([^)]*\))?:)?(\w+)>")
+# Pages that are not screens of their own (downloads, print sheets, JSON).
+NOT_SCREENS = (".csv", ".xlsx", ".json", ".ics", ".png", "/badges/print")
+
+
+def _organiser_pages(values: dict[str, str]) -> list[str]:
+    pages = []
+    for rule in current_app.url_map.iter_rules():
+        if not rule.rule.startswith("/organiser") or "GET" not in rule.methods:
+            continue
+        if rule.rule.endswith(NOT_SCREENS) or any(p in rule.rule for p in NOT_SCREENS):
+            continue
+        names = _PARAM.findall(rule.rule)
+        if all(n in values for n in names):
+            pages.append(_PARAM.sub(lambda m: values[m[1]], rule.rule))
+    return sorted(set(pages))
+
+
+def test_no_organiser_page_runs_off_a_phone_screen(page):
+    seed_demo()
+    db.session.commit()
+    conference = db.session.execute(
+        select(Event).where(Event.slug == "productivity-journey")
+    ).scalar_one()
+    workshop = db.session.execute(
+        select(AgendaSession)
+        .where(AgendaSession.event_id == conference.id, AgendaSession.capacity.is_not(None))
+        .order_by(AgendaSession.id)
+    ).scalars().first()  # fmt: skip
+    values = {
+        "event_id": str(conference.id),
+        "session_id": str(workshop.id),
+        "registration_id": str(db.session.execute(select(Registration.id)).scalars().first()),
+        "speaker_id": str(db.session.execute(select(Speaker.id)).scalars().first()),
+        "venue_id": str(db.session.execute(select(Venue.id)).scalars().first()),
+        "ticket_type_id": str(conference.ticket_types[0].id),
+        "question_id": str(db.session.execute(select(RegistrationQuestion.id)).scalars().first()),
+    }
+    pages = _organiser_pages(values)
+    assert len(pages) > 20
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/auth/login")
+    page.get_by_label("Email").fill("organiser@example.com")
+    page.get_by_label("Password").fill("organiser")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    overflowing = {}
+    for path in pages:
+        response = page.goto(path)
+        if response.status != 200:
+            continue
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            overflowing[path] = width
+    assert overflowing == {}
+
+    # The columns organisers look at on event day are on screen, not scrolled away.
+    for path, header in [
+        ("/organiser/", "Confirmed"),
+        ("/organiser/", "Pending"),
+        (f"/organiser/events/{conference.id}/registrations", "State"),
+        (f"/organiser/events/{conference.id}/checkin", "Expected"),
+    ]:
+        page.goto(path)
+        cell = page.locator("th", has_text=header).first
+        box = cell.bounding_box()
+        assert box is not None and box["x"] + box["width"] <= 390, (path, header, box)

@@ -113,6 +113,12 @@ def document() -> dict:
         "Speaker": _object(
             {"id": INT, "slug": STR, "name": STR, "job_title": STR, "organisation": STR}
         ),
+        "Outcome": _object({
+            "id": INT, "programme_id": INT, "organisation": STR, "kind": STR, "title": STR,
+            "quantity": {"type": "number"}, "occurred_on": {"type": "string", "format": "date"},
+            "status": {"type": "string", "enum": ["claimed", "verified", "rejected"]},
+            "reviewed_at": _nullable(TIME), "created_at": TIME,
+        }),
         "ScanResult": {
             "type": "object",
             "required": ["result"],
@@ -186,8 +192,9 @@ def document() -> dict:
             "version": "1.0.0",
             "description": (
                 "Events, ticket types, registrations, check-ins, the published agenda and its "
-                "speakers. Authenticate with `Authorization: Bearer <token>` (an organiser "
-                "creates tokens under Organiser → API tokens). Lists come in pages: pass "
+                "speakers, and the outcomes businesses claim. Authenticate with "
+                "`Authorization: Bearer <token>` (an organiser creates tokens under "
+                "Organiser → API tokens). Lists come in pages: pass "
                 '`next_cursor` as `cursor`. Errors are `{"error": code, "message": text}`.'
             ),
         },
@@ -211,5 +218,17 @@ def document() -> dict:
                 "Speakers on the published agenda of event {slug}", _list_of("Speaker")
             ),
             "/api/v1/registrations/{registration_id}/cancel": cancel,
+            "/api/v1/outcomes": _get(
+                "Outcomes claimed by businesses",
+                _list_of("Outcome"),
+                params=[
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["claimed", "verified", "rejected"]},
+                    },
+                    *PAGING,
+                ],
+            ),
         },
     }

@@ -15,7 +15,7 @@ from app.api import serialise
 from app.api.auth import current_token as token
 from app.api.auth import error, rate_limit, rate_limit_key, token_required
 from app.api.openapi import document
-from app.auth.models import User
+from app.auth.models import Organisation, User
 from app.auth.services import AccountError
 from app.checkin.errors import CheckinForbidden, CheckinInputError, CheckinNotFound, NonceReplay
 from app.checkin.models import CheckIn
@@ -23,6 +23,7 @@ from app.checkin.services import event_for_staff, redeem_ticket
 from app.events.models import AgendaSession, Event, Speaker, TicketType
 from app.events.published import published_sessions
 from app.extensions import csrf, db, limiter
+from app.outcomes.models import ClaimStatus, OutcomeClaim
 from app.registration.colleagues import register_on_behalf
 from app.registration.models import Registration, RegistrationStatus
 from app.registration.services import EventFullError, RegistrationError, cancel_registration
@@ -204,6 +205,28 @@ def speakers(slug: str):
     ids = {i for s in published_sessions(event.id) for i in s.speaker_ids}
     rows = db.session.execute(select(Speaker).where(Speaker.id.in_(ids)).order_by(Speaker.id))
     return jsonify(data=[serialise.speaker(s) for s in rows.scalars()], next_cursor=None)
+
+
+@bp.get("/outcomes")
+@token_required("read")
+def outcomes():
+    """Outcomes businesses claimed for the programme, filtered by review status."""
+    after, limit = _page_args()
+    query = select(OutcomeClaim, Organisation.name).join(
+        Organisation, Organisation.id == OutcomeClaim.organisation_id
+    )
+    if status := request.args.get("status"):
+        if status not in {s.value for s in ClaimStatus}:
+            raise BadRequest("status must be one of: " + ", ".join(s.value for s in ClaimStatus))
+        query = query.where(OutcomeClaim.status == status)
+    if after is not None:
+        query = query.where(OutcomeClaim.id > after)
+    rows = db.session.execute(query.order_by(OutcomeClaim.id).limit(limit + 1)).all()
+    more, rows = len(rows) > limit, rows[:limit]
+    return jsonify(
+        data=[serialise.outcome(claim, name) for claim, name in rows],
+        next_cursor=serialise.encode_cursor(rows[-1][0].id) if more else None,
+    )
 
 
 # ---- writing --------------------------------------------------------------------------------

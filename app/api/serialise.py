@@ -116,3 +116,18 @@ def speaker(s) -> dict:
         "job_title": s.job_title,
         "organisation": s.organisation,
     }
+
+
+def outcome(c, organisation_name: str) -> dict:
+    return {
+        "id": c.id,
+        "programme_id": c.programme_id,
+        "organisation": organisation_name,
+        "kind": c.kind,
+        "title": c.title,
+        "quantity": float(c.quantity),
+        "occurred_on": c.occurred_on.isoformat(),
+        "status": c.status,
+        "reviewed_at": iso(c.reviewed_at),
+        "created_at": iso(c.created_at),
+    }

@@ -286,3 +286,27 @@ def test_each_token_has_its_own_rate_limit(client):
     limited = client.get("/api/v1/events", headers=_auth(one))
     assert limited.json["message"].startswith("Too many")
     assert client.get("/api/v1/events", headers=_auth(two)).status_code == 200
+
+
+def test_outcomes_are_read_with_a_status_filter(client):
+    from app.outcomes import services as outcomes
+    from tests.factories import make_organisation
+    from tests.factories_outcomes import claim_data, make_programme
+
+    programme = make_programme()
+    org = make_organisation(name="Able Works")
+    member = make_user(organisation=org)
+    first = outcomes.record_claim(member, programme, org, claim_data("jobs"))
+    second = outcomes.record_claim(member, programme, org, claim_data("product"))
+    outcomes.review_claim(make_user(Role.ORGANISER), second, "verified", "Seen it")
+    token = _token()
+    everything = client.get("/api/v1/outcomes", headers=_auth(token)).json["data"]
+    assert [(o["id"], o["status"]) for o in everything] == [
+        (first.id, "claimed"), (second.id, "verified"),
+    ]  # fmt: skip
+    assert everything[0]["organisation"] == "Able Works"
+    assert (everything[0]["kind"], everything[0]["quantity"]) == ("jobs", 2.5)
+    verified = client.get("/api/v1/outcomes?status=verified", headers=_auth(token)).json["data"]
+    assert [o["id"] for o in verified] == [second.id]
+    bad = client.get("/api/v1/outcomes?status=maybe", headers=_auth(token))
+    assert bad.status_code == 400 and bad.json["error"] == "invalid"

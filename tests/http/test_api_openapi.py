@@ -52,4 +52,4 @@ def test_every_read_answers_as_documented(app):
 
         run()
         checked.append(operation.label)
-    assert len(checked) == 7
+    assert len(checked) == 8

@@ -328,6 +328,9 @@ def cancel_agenda_session(event_id: int, session_id: int):
     session = _session_or_404(event, session_id)
     if not StatusForm().validate_on_submit():
         abort(400, "Your form expired. Please try again.")
+    if request.form.get("confirm") != "yes":  # one click must not delete a session
+        flash("Tick the box next to the button to confirm.", "warning")
+        return redirect(url_for("organiser.edit_session", event_id=event.id, session_id=session.id))
     title, when = session.title, session.starts_at
     kept = cancel_session(current_user, session)
     db.session.commit()

@@ -53,7 +53,9 @@ def test_each_publish_records_a_version_with_what_changed(client, login):
 
     later = event.starts_at + timedelta(hours=5)
     _edit(ids[0], starts_at=later, ends_at=later + timedelta(minutes=45), room_id=rooms[1].id)
-    client.post(f"/organiser/events/{event.id}/agenda/sessions/{ids[1]}/cancel")
+    client.post(
+        f"/organiser/events/{event.id}/agenda/sessions/{ids[1]}/cancel", data={"confirm": "yes"}
+    )
     _edit(ids[2], title="Data and digital day")
     make_session(event, timedelta(hours=6), title="Late addition", publish=False)
     db.session.commit()
@@ -100,7 +102,9 @@ def test_a_restored_session_is_listed_as_back_on(client, login):
     boss = organiser()
     db.session.commit()
     login(boss)
-    client.post(f"/organiser/events/{event.id}/agenda/sessions/{session.id}/cancel")
+    client.post(
+        f"/organiser/events/{event.id}/agenda/sessions/{session.id}/cancel", data={"confirm": "yes"}
+    )
     _publish(client, event)
     client.post(f"/organiser/events/{event.id}/agenda/sessions/{session.id}/restore")
     _publish(client, event)
@@ -123,7 +127,10 @@ def test_speakers_with_accounts_hear_about_their_own_moved_or_cancelled_sessions
     login(boss)
     _edit(moved.id, starts_at=moved.starts_at + timedelta(hours=4),
           ends_at=moved.ends_at + timedelta(hours=4))  # fmt: skip
-    client.post(f"/organiser/events/{event.id}/agenda/sessions/{cancelled.id}/cancel")
+    client.post(
+        f"/organiser/events/{event.id}/agenda/sessions/{cancelled.id}/cancel",
+        data={"confirm": "yes"},
+    )
     _edit(retitled.id, title="Skills for the future")  # not a schedule change: no email
 
     response = _publish(client, event).get_data(as_text=True)

@@ -261,8 +261,13 @@ def test_cancel_a_published_session_keeps_it_and_a_draft_one_is_deleted(client, 
     login(organiser())
     db.session.commit()
     draft_id = draft.id
-    client.post(f"/organiser/events/{event.id}/agenda/sessions/{published.id}/cancel")
-    client.post(f"/organiser/events/{event.id}/agenda/sessions/{draft_id}/cancel")
+    client.post(
+        f"/organiser/events/{event.id}/agenda/sessions/{published.id}/cancel",
+        data={"confirm": "yes"},
+    )
+    client.post(
+        f"/organiser/events/{event.id}/agenda/sessions/{draft_id}/cancel", data={"confirm": "yes"}
+    )
     db.session.expire_all()
     assert db.session.get(AgendaSession, published.id).status == "cancelled"
     assert db.session.get(AgendaSession, draft_id) is None

@@ -120,7 +120,8 @@
       window.location.reload();
     }).catch(function (err) {
       reset(el);
-      showMessage("“" + el.dataset.title + "” was not moved: " + err.message);
+      showMessage("“" + el.dataset.title + "” " +
+        (d.resizing ? "was not lengthened or shortened: " : "was not moved: ") + err.message);
     });
   }
   grid.addEventListener("pointerup", finish);

@@ -12,10 +12,31 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from datetime import timedelta
 from pathlib import Path
 
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_database(server: str) -> tuple[str, str]:
+    """A new, empty database on this PostgreSQL server → (its URL, its name)."""
+    name = f"journey_bench_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return make_url(server).set(database=name).render_as_string(hide_password=False), name
+
+
+def drop_database(server: str, name: str) -> None:
+    admin = create_engine(make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
 
 
 def free_port() -> int:
@@ -24,7 +45,9 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(database_url: str, port: int, workers: int, threads: int, **env):
+def start_gunicorn(
+    database_url: str, port: int, workers: int, threads: int, app: str = "wsgi:app", **env
+):
     """gunicorn with the project's settings, rate limits off, logs discarded."""
     environment = {
         **os.environ,
@@ -39,7 +62,7 @@ def start_gunicorn(database_url: str, port: int, workers: int, threads: int, **e
         **env,
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "wsgi:app"],
+        [sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", app],
         cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         start_new_session=True,
     )  # fmt: skip
@@ -59,9 +82,19 @@ def wait_until_up(port: int, deadline: float = 60) -> None:
     raise SystemExit(f"gunicorn on port {port} did not start")
 
 
-def load(port: int, path: str, headers: dict, total: int, concurrency: int, status: int) -> dict:
-    """`total` GETs of `path` from `concurrency` clients, each on one kept-alive connection.
-    Every answer must have `status`. Returns requests, req/s, p50 and p99 (ms), body size."""
+def load(
+    port: int,
+    path: str,
+    headers: dict,
+    total: int,
+    concurrency: int,
+    status: int,
+    method: str = "GET",
+    body=None,
+) -> dict:
+    """`total` requests (GET, or `method` with `body()` bytes, fresh for each) of `path` from
+    `concurrency` clients, each on one kept-alive connection. Every answer must have `status`.
+    Returns requests, req/s, p50 and p99 (ms), body size."""
     latencies: list[float] = []
     lock = threading.Lock()
     per_thread = max(1, total // concurrency)
@@ -72,13 +105,13 @@ def load(port: int, path: str, headers: dict, total: int, concurrency: int, stat
         mine = []
         for _ in range(per_thread):
             t0 = time.perf_counter()
-            conn.request("GET", path, headers=headers)
+            conn.request(method, path, body() if body else None, headers=headers)
             response = conn.getresponse()
-            body = response.read()
+            data = response.read()
             mine.append(time.perf_counter() - t0)
             if response.status != status:
                 raise SystemExit(f"{path}: expected {status}, got {response.status}")
-            sizes.add(len(body))
+            sizes.add(len(data))
         conn.close()
         with lock:
             latencies.extend(mine)

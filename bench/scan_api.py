@@ -37,29 +37,12 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from pathlib import Path
 
-from harness import ROOT, free_port
+from harness import ROOT, create_database, drop_database, free_port
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 SLUG = "bench-door"
 STAFF = 50
 SECRET_KEY = "bench-" + secrets.token_hex(16)
-
-
-def create_database(server: str) -> tuple[str, str]:
-    name = f"journey_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    return make_url(server).set(database=name).render_as_string(hide_password=False), name
-
-
-def drop_database(server: str, name: str) -> None:
-    admin = create_engine(make_url(server).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
 
 
 def seed(database_url: str, tickets: int) -> tuple[list[dict], list[str]]:

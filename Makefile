@@ -34,7 +34,11 @@ lock: $(VENV)/.dev
 run: $(VENV)/.runtime
 	$(BIN)/flask db upgrade
 	$(BIN)/flask seed-demo --if-empty
-	@echo "Journey is starting on http://$${BIND:-127.0.0.1:5000}"
+	@echo "Journey is starting on http://$${BIND:-127.0.0.1:5000}, with a worker for emails and scheduled work"
+	@# The worker sends the emails and runs expire-holds each minute; Ctrl-C stops both.
+	@export JOURNEY_INLINE_WORKER=$${JOURNEY_INLINE_WORKER:-false}; \
+	$(BIN)/flask worker --scheduled-work & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
 # The production shape on this machine, from the Procfile: migrations (release), then two web

@@ -97,13 +97,24 @@ class Config:
     MAIL_USE_TLS = _bool("MAIL_USE_TLS", False)
     MAIL_USE_SSL = _bool("MAIL_USE_SSL", False)
     MAIL_FILE_DIR = os.environ.get("MAIL_FILE_DIR", str(INSTANCE_DIR / "mail"))
+    # The outbox (docs/outbox.md): first retry delay (each later one 3× longer), attempts
+    # before a message is marked failed, and how long a worker's claim lasts before another
+    # worker may take the message over.
+    MAIL_RETRY_SECONDS = int(os.environ.get("MAIL_RETRY_SECONDS", "60"))
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "8"))
+    MAIL_CLAIM_SECONDS = int(os.environ.get("MAIL_CLAIM_SECONDS", "300"))
+    MAIL_BATCH = int(os.environ.get("MAIL_BATCH", "100"))  # messages per claim (one connection)
+    # true: the web process delivers what each commit wrote, straight after the commit.
+    # false: only `flask worker` processes send (the web process just queues the job).
+    JOURNEY_INLINE_WORKER = _bool("JOURNEY_INLINE_WORKER", True)
+    # The job queue: Redis when set, else a SQLite file beside the app (one machine).
+    REDIS_URL = os.environ.get("REDIS_URL") or None
+    QUEUE_FILE = os.environ.get("QUEUE_FILE", str(INSTANCE_DIR / "queue.db"))
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_CHECKOUT_MINUTES = _int("STRIPE_CHECKOUT_MINUTES", 30)  # Stripe's minimum is 30
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # e.g. a stripe-mock server
-    # Payment methods besides cards, e.g. "bacs_debit": they settle days later (seat held).
-    STRIPE_DELAYED_METHODS = os.environ.get("STRIPE_DELAYED_METHODS", "")
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = _ratelimit_storage_uri()
@@ -151,6 +162,13 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"  # noqa: S105
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL_EFFECTIVE", "sqlite://")
     MAIL_BACKEND = "memory"
+    JOURNEY_INLINE_WORKER = True  # messages reach the memory outbox at COMMIT
+    REDIS_URL = None
+    QUEUE_FILE = None  # jobs stay in memory
+    MAIL_RETRY_SECONDS = 60
+    MAIL_MAX_ATTEMPTS = 8
+    MAIL_CLAIM_SECONDS = 300
+    MAIL_BATCH = 100
     RATELIMIT_ENABLED = False
     WTF_CSRF_ENABLED = False  # tests that check CSRF turn it on with @pytest.mark.config
     RATELIMIT_STORAGE_URI = "memory://"
@@ -176,6 +194,7 @@ class ProductionConfig(Config):
     HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
     MAIL_BACKEND = os.environ.get("MAIL_BACKEND", "smtp")
     WEBHOOK_ALLOW_PRIVATE = _bool("WEBHOOK_ALLOW_PRIVATE", False)
+    JOURNEY_INLINE_WORKER = _bool("JOURNEY_INLINE_WORKER", False)  # workers send
 
 
 CONFIGS = {

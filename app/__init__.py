@@ -36,6 +36,7 @@ def create_app(config_class=None) -> Flask:
 
     from app import models  # noqa: F401  (registers every table)
     from app.converters import IdConverter
+    from app.registration import reminders  # noqa: F401  (connects its signal receivers)
     from app.webhooks import emit  # noqa: F401  (the session hook that writes deliveries)
 
     app.url_map.converters["int"] = IdConverter
@@ -49,6 +50,10 @@ def create_app(config_class=None) -> Flask:
 
     register_error_handlers(app)
     register_template_helpers(app)
+
+    from app.outbox import jobs
+
+    jobs.init_app(app)
 
     from app.cli import register_cli
 

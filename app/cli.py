@@ -11,7 +11,12 @@ from app.auth.services import AccountError, create_user
 from app.extensions import db
 
 # Packages that add commands of their own list them in a COMMANDS list.
-COMMAND_MODULES = ["app.registration.commands", "app.api.cli", "app.webhooks.cli"]
+COMMAND_MODULES = [
+    "app.registration.commands",
+    "app.api.cli",
+    "app.webhooks.cli",
+    "app.outbox.commands",
+]
 
 
 @click.command("seed-demo")

@@ -1,12 +1,12 @@
 """One small mail layer: console or file in development, SMTP in production, memory in tests.
 
-Services build a message with `build_message` and hand it to `send`; nothing else
-talks to a mail server.
+Services build a message with `build_message` and hand it to `send`, which writes it to the
+outbox in the current transaction. Only workers (app/outbox/delivery.py) call `deliver_each`,
+the one place that talks to a mail server.
 """
 
 from __future__ import annotations
 
-import logging
 import smtplib
 import sys
 import uuid
@@ -17,7 +17,8 @@ from pathlib import Path
 
 from flask import current_app
 
-log = logging.getLogger(__name__)
+from app.outbox import writer
+from app.outbox.rules import ServerUnavailable
 
 
 @dataclass
@@ -69,8 +70,64 @@ def build_message(
     return msg
 
 
-def send(msg: EmailMessage) -> None:
+def send(msg: EmailMessage, **about) -> None:
+    """Queue `msg` in the outbox, in the current transaction: it leaves after COMMIT, by a
+    worker (see app/outbox). `about` may name kind, user_id, registration_id, event_id, batch."""
+    writer.add(msg, **about)
+
+
+def send_all(messages: list[EmailMessage], **about) -> None:
+    for msg in messages:
+        writer.add(msg, **about)
+
+
+# --- transport: only workers call these ----------------------------------------------------
+
+
+def deliver(msg: EmailMessage) -> None:
+    """Hand one message to the configured backend now; raises when it cannot."""
+    error = deliver_each([msg])[0]
+    if error is not None:
+        raise error
+
+
+def deliver_each(messages: list[EmailMessage]) -> list[BaseException | None]:
+    """Hand every message to the backend; for each, None or the error that stopped it.
+    Over SMTP they share one connection: an announcement to 500 delegates is one login, not
+    500. A server that cannot be reached fails each message with ServerUnavailable."""
+    if not messages:
+        return []
     backend = current_app.config["MAIL_BACKEND"]
+    if backend != "smtp":
+        outcomes: list[BaseException | None] = []
+        for msg in messages:
+            try:
+                _deliver_locally(backend, msg)
+                outcomes.append(None)
+            except Exception as exc:
+                outcomes.append(exc)
+        return outcomes
+    try:
+        smtp = _smtp()
+    except (OSError, smtplib.SMTPException) as exc:
+        unavailable = ServerUnavailable(str(exc))
+        unavailable.__cause__ = exc
+        return [unavailable] * len(messages)
+    outcomes = []
+    with smtp:
+        for n, msg in enumerate(messages):
+            try:
+                smtp.send_message(msg)
+                outcomes.append(None)
+            except _ONE_MESSAGE_ERRORS as exc:  # refused for this message only; carry on
+                outcomes.append(exc)
+            except (OSError, smtplib.SMTPException) as exc:  # the connection is gone
+                outcomes += [exc] * (len(messages) - n)
+                break
+    return outcomes
+
+
+def _deliver_locally(backend: str, msg: EmailMessage) -> None:
     if backend == "memory":
         outbox(current_app).messages.append(msg)
     elif backend == "console":
@@ -81,40 +138,8 @@ def send(msg: EmailMessage) -> None:
         directory = Path(current_app.config["MAIL_FILE_DIR"])
         directory.mkdir(parents=True, exist_ok=True)
         (directory / f"{uuid.uuid4().hex}.eml").write_bytes(msg.as_bytes())
-    elif backend == "smtp":
-        _send_smtp(msg)
     else:
         raise RuntimeError(f"Unknown MAIL_BACKEND {backend!r}")
-
-
-def send_all(messages: list[EmailMessage]) -> list[EmailMessage]:
-    """Send every message and return the ones that could not be sent (each failure logged).
-    Over SMTP they share one connection: an announcement to 500 delegates is one login, not 500."""
-    if not messages:
-        return []
-    if current_app.config["MAIL_BACKEND"] != "smtp":
-        failed = []
-        for msg in messages:
-            try:
-                send(msg)
-            except Exception:
-                log.exception("could not send %r to %s", msg["Subject"], msg["To"])
-                failed.append(msg)
-        return failed
-    failed, done = [], 0
-    try:
-        with _smtp() as smtp:
-            for msg in messages:
-                try:
-                    smtp.send_message(msg)
-                except _ONE_MESSAGE_ERRORS:  # refused for this message only; carry on
-                    log.exception("could not send %r to %s", msg["Subject"], msg["To"])
-                    failed.append(msg)
-                done += 1
-    except (OSError, smtplib.SMTPException):
-        log.exception("mail server failed; %d message(s) not sent", len(messages) - done)
-        failed += messages[done:]
-    return failed
 
 
 _ONE_MESSAGE_ERRORS = (
@@ -122,11 +147,6 @@ _ONE_MESSAGE_ERRORS = (
     smtplib.SMTPSenderRefused,
     smtplib.SMTPDataError,
 )
-
-
-def _send_smtp(msg: EmailMessage) -> None:
-    with _smtp() as smtp:
-        smtp.send_message(msg)
 
 
 def _smtp() -> smtplib.SMTP:

@@ -17,6 +17,7 @@ from app.events.models import (
 )
 from app.feedback.models import Feedback, FeedbackInvitation
 from app.messages.models import Announcement
+from app.outbox.models import OutboxMessage
 from app.outcomes.models import (
     ClaimEvidence,
     Declaration,
@@ -60,6 +61,7 @@ __all__ = [
     "LoginSession",
     "MembershipRequest",
     "Organisation",
+    "OutboxMessage",
     "Payment",
     "Registration",
     "RegistrationAnswer",

@@ -6,6 +6,7 @@ from flask import Flask
 
 from app.markup import render_markdown
 from app.pillars import pillar_title
+from app.registration.labels import status_label
 from app.timeutil import LONDON, to_local
 
 
@@ -39,7 +40,6 @@ def date_range(starts: datetime, ends: datetime, tz: str = LONDON) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     from app.organiser import links
-    from app.registration.services import status_label
 
     @app.context_processor
     def organiser_links() -> dict:

@@ -2,17 +2,22 @@
 share one PostgreSQL database.
 
     .venv/bin/python bench/registration_burst.py [--attempts 2000] [--seats 500]
-        [--concurrency 40] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--keep]
+        [--concurrency 40] [--pg postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+        [--workers 1] [--redis redis://127.0.0.1:6379/15] [--keep]
 
 Creates its own database on the server named by --pg, migrates it, seeds one published event
 with N seats (the benchmark gate on; every delegate's business has a benchmark, so winners are
 confirmed and sent a ticket email with its QR code and .ics) and one delegate per attempt. It
-then starts two gunicorn instances (production settings, emails written to files) and fires the
-attempts from a thread pool, alternating between the instances. Each attempt is what a browser
-does: GET the registration page (session cookie, CSRF token), then POST the form.
+then starts two gunicorn instances (production settings: the web processes only queue emails)
+and --workers `flask worker` processes (emails written to files), and fires the attempts from
+a thread pool, alternating between the instances. Each attempt is what a browser does: GET the
+registration page (session cookie, CSRF token), then POST the form. The job queue is Redis
+with --redis, else a SQLite file.
 
 Reports seats taken (must equal --seats), rows holding a seat, HTTP outcomes (302 registered,
-409 full, any 5xx is a server error) and POST latency p50/p99. Drops the database unless --keep.
+409 full, any 5xx is a server error), POST latency p50/p99, then waits for the workers to drain
+the outbox and checks that every winner's confirmation arrived exactly once (by Message-ID).
+Drops the database unless --keep.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ from urllib.parse import urlencode
 from harness import ROOT, free_port, wait_until_up
 
 SLUG = "bench-burst"
+UNSENT = "SELECT count(*) FROM outbox_message WHERE status IN ('queued', 'sending')"
 SECRET_KEY = secrets.token_hex(32)
 CSRF = re.compile(
     r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf-token" content="([^"]+)"'
@@ -128,7 +134,7 @@ def seed(database_url: str, attempts: int, seats: int) -> tuple[int, list[str]]:
     return ticket_type_id, cookies
 
 
-def start_gunicorn(database_url: str, port: int, workdir: Path) -> subprocess.Popen:
+def app_env(database_url: str, workdir: Path, redis: str | None) -> dict:
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -137,7 +143,28 @@ def start_gunicorn(database_url: str, port: int, workdir: Path) -> subprocess.Po
         "BASE_URL": "https://journey.example",
         "RATELIMIT_ENABLED": "false",
         "MAIL_BACKEND": "file",
-        "MAIL_FILE_DIR": str(workdir / f"mail-{port}"),
+        "MAIL_FILE_DIR": str(workdir / "mail"),
+        "JOURNEY_INLINE_WORKER": "false",
+        "QUEUE_FILE": str(workdir / "queue.db"),
+        "FLASK_APP": "wsgi",
+    }
+    env.pop("REDIS_URL", None)
+    if redis:
+        env["REDIS_URL"] = redis
+    return env
+
+
+def start_worker(env: dict, workdir: Path, n: int) -> subprocess.Popen:
+    log = open(workdir / f"worker-{n}.log", "w")  # noqa: SIM115  (closed with the process)
+    return subprocess.Popen(
+        [sys.executable, "-m", "flask", "worker"],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )  # fmt: skip
+
+
+def start_gunicorn(env: dict, port: int, workdir: Path) -> subprocess.Popen:
+    env = {
+        **env,
         "BIND": f"127.0.0.1:{port}",
         "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "2"),
         "GUNICORN_THREADS": os.environ.get("GUNICORN_THREADS", "4"),
@@ -179,6 +206,14 @@ def attempt(port: int, cookie: str, ticket_type_id: int) -> tuple[int, float, fl
     return response.status, t1 - t0, t3 - t2
 
 
+def _message_ids(directory: Path):
+    from email import message_from_binary_file, policy
+
+    for path in directory.glob("*.eml"):
+        with path.open("rb") as f:
+            yield str(message_from_binary_file(f, policy=policy.default)["Message-ID"])
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
@@ -190,6 +225,8 @@ def main() -> None:
     parser.add_argument("--seats", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=40)
     parser.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--workers", type=int, default=1, help="`flask worker` processes")
+    parser.add_argument("--redis", help="job queue in Redis (a database of its own, emptied)")
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     args = parser.parse_args()
 
@@ -199,11 +236,20 @@ def main() -> None:
     try:
         print(f"database {database_url.rsplit('/', 1)[-1]}; seeding {args.attempts} delegates")
         ticket_type_id, cookies = seed(database_url, args.attempts, args.seats)
+        if args.redis:
+            import redis
+
+            redis.Redis.from_url(args.redis).flushdb()
+        env = app_env(database_url, workdir, args.redis)
         ports = [free_port(), free_port()]
-        servers = [start_gunicorn(database_url, port, workdir) for port in ports]
+        servers = [start_gunicorn(env, port, workdir) for port in ports]
+        servers += [start_worker(env, workdir, n) for n in range(args.workers)]
         for port in ports:
             wait_until_up(port)
-        print(f"two gunicorn instances on ports {ports}; {args.concurrency} concurrent clients")
+        print(
+            f"two gunicorn instances on ports {ports}, {args.workers} worker(s), queue in "
+            f"{'Redis' if args.redis else 'SQLite'}; {args.concurrency} concurrent clients"
+        )
 
         results: list[tuple[int, float, float]] = []
         lock = threading.Lock()
@@ -238,7 +284,29 @@ def main() -> None:
                 ).all()
             )
             emails = conn.execute(text("SELECT count(*) FROM email_log")).scalar_one()
+            # The workers drain the outbox: wait until nothing is left to send.
+            drain_started = time.perf_counter()
+            while time.perf_counter() - drain_started < 600:
+                left = conn.execute(text(UNSENT)).scalar_one()
+                conn.commit()
+                if not left:
+                    break
+                time.sleep(0.5)
+            drained = time.perf_counter() - drain_started
+            outbox = dict(
+                conn.execute(
+                    text("SELECT status, count(*) FROM outbox_message GROUP BY status")
+                ).all()
+            )
+            confirmations = set(
+                conn.execute(
+                    text("SELECT message_id FROM outbox_message WHERE kind = 'confirmation'")
+                ).scalars()
+            )
         engine.dispose()
+        arrived = Counter(_message_ids(workdir / "mail"))
+        twice = sum(1 for n in arrived.values() if n > 1)
+        winners_once = sum(1 for m in confirmations if arrived[m] == 1)
 
         codes = Counter(code for code, _, _ in results)
         posts = [p for code, _, p in results if p]
@@ -256,7 +324,11 @@ def main() -> None:
         print(f"POST latency        p50 {pct(posts, 50):.0f} ms, p99 {pct(posts, 99):.0f} ms, "
               f"mean {statistics.mean(posts) * 1000:.0f} ms")  # fmt: skip
         print(f"GET form latency    p50 {pct(gets, 50):.0f} ms, p99 {pct(gets, 99):.0f} ms")
+        print(f"outbox              {outbox}, drained {drained:.1f} s after the burst")
+        print(f"delivered           {sum(arrived.values())} files; confirmations delivered once: "
+              f"{winners_once} of {len(confirmations)}; any message twice: {twice}")  # fmt: skip
         ok = seats_taken == args.seats == held and server_errors == 0
+        ok = ok and winners_once == len(confirmations) == args.seats and twice == 0
         print("RESULT              " + ("PASS" if ok else "FAIL"))
         if not ok:
             print(f"logs in {workdir}")

@@ -86,6 +86,7 @@ def change_email():
     except AccountError as exc:
         form.email.errors.append(str(exc))
         return _settings_page(email=form, status=422)
+    db.session.commit()  # the email is an outbox row
     flash(f"We have emailed a link to {new}. Your address changes when you open it.", "info")
     return redirect(url_for("account.settings"), code=303)
 
@@ -108,8 +109,8 @@ def confirm_email(token: str):
     # Every browser but the one that confirmed (if it is the account's own) is signed out.
     here = current_user.is_authenticated and current_user.id == user.id
     end_all_login_sessions(user, keep_current=here)
-    db.session.commit()
     send_email_changed_notice(user, old)
+    db.session.commit()  # the change and the notice to the old address, together
     if here:
         flash(f"You now sign in as {user.email}.", "success")
         return redirect(url_for("account.settings"))

@@ -11,7 +11,7 @@ import secrets
 from datetime import datetime
 
 from flask import current_app, url_for
-from sqlalchemy import and_, delete, or_, select, update
+from sqlalchemy import delete, or_, select, update
 
 from app.auth.models import Role, User
 from app.auth.services import AccountError
@@ -20,6 +20,7 @@ from app.checkin.models import CheckIn, EventStaff, ScanLog
 from app.events.models import AgendaSession, Event, SessionStar, Speaker
 from app.extensions import db
 from app.feedback.models import Feedback
+from app.outbox.models import FAILED, SENT, OutboxMessage
 from app.questions.services import erase_sensitive_answers
 from app.registration.models import ENDED, EmailLog, Registration, SessionBooking
 from app.timeutil import utcnow
@@ -69,17 +70,10 @@ def personal_data(user: User) -> dict:
         .where(SessionStar.user_id == user.id)
         .order_by(AgendaSession.starts_at)
     ).all()
-    # The person's emails (by account, or about their registrations), whatever address they
-    # went to: never another person's mail to an address this one holds now.
     emails = db.session.execute(
         select(EmailLog.subject, EmailLog.kind, EmailLog.created_at)
-        .where(
-            or_(
-                EmailLog.user_id == user.id,
-                and_(EmailLog.user_id.is_(None), EmailLog.registration_id.in_(reg_ids)),
-            )
-        )
-        .order_by(EmailLog.created_at, EmailLog.id)
+        .where(EmailLog.to == user.email)
+        .order_by(EmailLog.created_at)
     ).all()
     benchmarks = (
         db.session.execute(
@@ -227,9 +221,17 @@ def erase_account(user: User, password: str, now: datetime | None = None) -> Non
     db.session.execute(delete(EventStaff).where(EventStaff.user_id == user.id))
     db.session.execute(update(Speaker).where(Speaker.user_id == user.id).values(user_id=None))
     db.session.execute(
-        update(EmailLog)
-        .where(or_(EmailLog.user_id == user.id, EmailLog.to == old_email))
-        .values(to=user.email, extra={})
+        update(EmailLog).where(EmailLog.to == old_email).values(to=user.email, extra={})
+    )
+    # The outbox keeps that a message was sent, not its text; one not yet sent never will be.
+    mine = or_(OutboxMessage.to == old_email, OutboxMessage.user_id == user.id)
+    db.session.execute(
+        update(OutboxMessage)
+        .where(mine, OutboxMessage.status != SENT)
+        .values(status=FAILED, last_error="account erased")
+    )
+    db.session.execute(
+        update(OutboxMessage).where(mine).values(to=user.email, raw=None, payload=None)
     )
     # Door screens replay a scan's stored answer, which carries the attendee's name.
     reg_ids = select(Registration.id).where(Registration.user_id == user.id)

@@ -115,6 +115,7 @@ def request_reset():
         user = find_user_by_email(form.email.data)
         if user is not None and user.is_active:
             send_password_reset(user)
+            db.session.commit()  # the email is an outbox row
         # Same answer either way, so the form cannot be used to discover accounts.
         flash("If that address has an account, we have emailed a link to reset it.", "info")
         return redirect(url_for("auth.login"))
@@ -169,5 +170,6 @@ def resend_verification():
         flash("Your email address is already confirmed.", "info")
     else:
         send_verification(user)
+        db.session.commit()  # the email is an outbox row
         flash(f"We have sent the link again to {user.email}.", "info")
     return redirect(_safe_next(url_for("events.home")), code=303)

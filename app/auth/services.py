@@ -151,7 +151,9 @@ def send_password_reset(user: User) -> None:
             "Reset your Productivity Journey password",
             render_template("auth/email/reset.txt", **ctx),
             render_template("auth/email/reset.html", **ctx),
-        )
+        ),
+        kind="password_reset",
+        user_id=user.id,
     )
 
 

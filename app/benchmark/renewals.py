@@ -98,11 +98,11 @@ def send_renewal_reminders(now: datetime | None = None) -> int:
                     subject,
                     render_template("benchmark/email/renewal.txt", **ctx),
                     render_template("benchmark/email/renewal.html", **ctx),
-                )
+                ),
+                kind="benchmark_renewal",
+                user_id=user.id,
             )
-            db.session.add(
-                EmailLog(user_id=user.id, to=user.email, subject=subject, kind="benchmark_renewal")
-            )
+            db.session.add(EmailLog(to=user.email, subject=subject, kind="benchmark_renewal"))
             sent += 1
     db.session.flush()
     return sent

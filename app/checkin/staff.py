@@ -53,7 +53,10 @@ def _invite_door_staff(event: Event, user: User) -> None:
             f"You are door staff for {event.title}",
             render_template("checkin/email/door_staff_invitation.txt", **ctx),
             render_template("checkin/email/door_staff_invitation.html", **ctx),
-        )
+        ),
+        kind="door_staff_invitation",
+        user_id=user.id,
+        event_id=event.id,
     )
 
 

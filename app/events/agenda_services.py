@@ -451,11 +451,16 @@ def _notify_booked_delegates(
             "Calendars subscribed to your Journey feed update by themselves.\n"
         )
         subject = f"Agenda change: {event.title}"
-        mail.send(mail.build_message(user.email, subject, text))
+        mail.send(
+            mail.build_message(user.email, subject, text),
+            kind="agenda_change",
+            user_id=user.id,
+            registration_id=user_bookings[0].registration_id,
+            event_id=event.id,
+        )
         db.session.add(
             EmailLog(
                 registration_id=user_bookings[0].registration_id,
-                user_id=user.id,
                 to=user.email,
                 subject=subject,
                 kind="agenda_change",
@@ -495,10 +500,14 @@ def _notify_speakers(
             + f"\n\nThe full agenda: {link}\n"
             "Please tell the organisers at once if you cannot make the new time.\n"
         )
-        mail.send(mail.build_message(speaker.user.email, subject, text))
+        mail.send(
+            mail.build_message(speaker.user.email, subject, text),
+            kind="speaker_agenda_change",
+            user_id=speaker.user_id,
+            event_id=event.id,
+        )
         db.session.add(
             EmailLog(
-                user_id=speaker.user.id,
                 to=speaker.user.email,
                 subject=subject,
                 kind="speaker_agenda_change",

@@ -81,12 +81,15 @@ def _invite(registration: Registration) -> None:
             subject,
             render_template("feedback/email/invitation.txt", **ctx),
             render_template("feedback/email/invitation.html", **ctx),
-        )
+        ),
+        kind="feedback_invitation",
+        user_id=user.id,
+        registration_id=registration.id,
+        event_id=event.id,
     )
     db.session.add(
         EmailLog(
             registration_id=registration.id,
-            user_id=user.id,
             to=user.email,
             subject=subject,
             kind="feedback_invitation",

@@ -23,5 +23,6 @@ class Announcement(db.Model):
     # The form's one-time token: a double-clicked Send finds this row and sends nothing twice.
     form_token: Mapped[str] = mapped_column(String(64), unique=True)
 
+    event = relationship("Event")
     sent_by = relationship("User")
     session = relationship("AgendaSession")

@@ -1,10 +1,12 @@
 """Announcements: an organiser writes once; each delegate in the chosen group gets their own
-email (greeted by name, Reply-To the organiser), sent after COMMIT and logged per person."""
+email (greeted by name, Reply-To the organiser), queued in the outbox with the announcement and
+logged per person; workers build and send them, so a group of thousands is one quick request."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from email.message import EmailMessage
 
 from flask import render_template
 from sqlalchemy import func, insert, select
@@ -16,12 +18,15 @@ from app.events.models import AgendaSession, Event
 from app.extensions import db
 from app.markup import render_markdown
 from app.messages.models import Announcement
-from app.registration.emails import queue, url
+from app.outbox import writer
+from app.outbox.renderers import Unrenderable, renderer
+from app.registration.emails import url
 from app.registration.models import EmailLog, Registration, SessionBooking
 from app.registration.models import RegistrationStatus as S
 from app.timeutil import utcnow
 
 SESSION_PREFIX = "session-"
+RENDERER = "announcement"
 
 # key → (label, registration states in the group)
 AUDIENCES: dict[str, tuple[str, tuple[str, ...]]] = {
@@ -143,38 +148,85 @@ def send_announcement(
     )
     db.session.add(announcement)
     db.session.flush()
-    ctx = {
-        "event": event,
-        "session": session,
-        "body_html": render_markdown(body),
-        "body_text": body,
-        "sender": actor,
-        "tickets_url": url("registration.my_tickets"),
-        "event_url": url("events.event_detail", slug=event.slug),
-    }
-    logs = []
+    rows, logs = [], []
     for registration in people:
         user = registration.user
-        message = mail.build_message(
-            user.email,
-            subject,
-            render_template("messages/email/announcement.txt", user=user, **ctx),
-            render_template("messages/email/announcement.html", user=user, **ctx),
+        rows.append(
+            {
+                "kind": "announcement",
+                "to": user.email,
+                "subject": subject,
+                "user_id": user.id,
+                "registration_id": registration.id,
+                "event_id": event.id,
+                "batch": batch_of(announcement),
+                "payload": {"announcement_id": announcement.id},
+            }
         )
-        message["Reply-To"] = actor.email
-        queue(message)
         logs.append(
             {
                 "registration_id": registration.id,
-                "user_id": user.id,
                 "to": user.email,
                 "subject": subject,
                 "kind": "announcement",
                 "extra": {"announcement_id": announcement.id},
             }
         )
-    db.session.execute(insert(EmailLog), logs)  # one statement for the whole group
+    # One statement each for the whole group; the workers build and send each email.
+    writer.add_deferred(RENDERER, rows)
+    db.session.execute(insert(EmailLog), logs)
     return announcement
+
+
+def batch_of(announcement: Announcement) -> str:
+    return f"announcement-{announcement.id}"
+
+
+def _preload(rows) -> list:
+    """The announcements and recipients of a batch of rows (2 queries)."""
+    ids = {(row.payload or {}).get("announcement_id") for row in rows}
+    loaded: list = list(
+        db.session.execute(
+            select(Announcement)
+            .where(Announcement.id.in_(ids - {None}))
+            .options(
+                joinedload(Announcement.event),
+                joinedload(Announcement.session),
+                joinedload(Announcement.sent_by),
+            )
+        ).scalars()
+    )
+    users = {row.user_id for row in rows if row.user_id}
+    loaded += db.session.execute(select(User).where(User.id.in_(users))).scalars().all()
+    return loaded
+
+
+@renderer(RENDERER, prepare=_preload)
+def render_announcement(row) -> EmailMessage:
+    """One delegate's copy, greeted by name, Reply-To the organiser who wrote it (in the worker)."""
+    announcement = db.session.get(Announcement, (row.payload or {}).get("announcement_id") or 0)
+    user = db.session.get(User, row.user_id or 0)
+    if announcement is None or user is None:
+        raise Unrenderable("the announcement or its recipient no longer exists")
+    event = announcement.event
+    ctx = {
+        "event": event,
+        "session": announcement.session,
+        "body_html": render_markdown(announcement.body),
+        "body_text": announcement.body,
+        "sender": announcement.sent_by,
+        "tickets_url": url("registration.my_tickets"),
+        "event_url": url("events.event_detail", slug=event.slug),
+        "user": user,
+    }
+    message = mail.build_message(
+        user.email,
+        announcement.subject,
+        render_template("messages/email/announcement.txt", **ctx),
+        render_template("messages/email/announcement.html", **ctx),
+    )
+    message["Reply-To"] = announcement.sent_by.email
+    return message
 
 
 def sent_announcements(event: Event) -> list[Announcement]:

@@ -17,6 +17,7 @@ EVENT_LINKS = [
     ("imports.start", "Import delegates"),
     ("organiser.questions", "Registration questions"),
     ("organiser.messages", "Email delegates"),
+    ("organiser.event_emails", "Emails"),
     ("organiser.door_staff", "Door staff"),
     ("organiser.event_badges", "Name badges"),
     ("organiser.checkin_live", "Live check-in"),

@@ -13,11 +13,13 @@ from app.messages.services import (
     MessageError,
     audience_choices,
     audience_label,
+    batch_of,
     find_sent,
     send_announcement,
     sent_announcements,
 )
 from app.organiser import bp
+from app.outbox.services import batch_progress
 
 
 @bp.route("/events/<int:event_id>/messages", methods=["GET", "POST"])
@@ -41,11 +43,14 @@ def messages(event_id: int):
 
 
 def _page(event: Event, form: AnnouncementForm) -> str:
+    sent = sent_announcements(event)
     return render_template(
         "organiser/messages.html",
         event=event,
         form=form,
-        sent=sent_announcements(event),
+        sent=sent,
+        progress=batch_progress([batch_of(a) for a in sent]),
+        batch_of=batch_of,
         audience_label=audience_label,
     )
 

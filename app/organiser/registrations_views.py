@@ -15,6 +15,7 @@ from app.events.models import Event, TicketType
 from app.extensions import db
 from app.organiser import bp
 from app.organiser.forms import AddDelegateForm
+from app.outbox import services as outbox_services
 from app.questions import services as questions
 from app.questions.routes import form_context as question_context
 from app.registration import emails, services
@@ -207,9 +208,13 @@ def registration_detail(registration_id: int):
         .options(selectinload(RegistrationLog.actor))
         .order_by(RegistrationLog.created_at, RegistrationLog.id)
     ).scalars()
-    sent = db.session.execute(
+    messages = outbox_services.registration_messages(registration.id)
+    # Emails logged before the outbox kept each message's state are listed as they were.
+    first = messages[0].created_at if messages else None
+    earlier = db.session.execute(
         select(EmailLog)
         .where(EmailLog.registration_id == registration.id)
+        .where(EmailLog.created_at < first if first else True)
         .order_by(EmailLog.created_at, EmailLog.id)
     ).scalars()
     return render_template(
@@ -217,7 +222,8 @@ def registration_detail(registration_id: int):
         r=registration,
         event=registration.event,
         logs=list(logs),
-        sent=list(sent),
+        messages=messages,
+        earlier=list(earlier),
         labels=services.STATUS_LABELS,
         position=services.waitlist_position(registration),
         benchmark_valid=services.has_valid_benchmark(registration.user.organisation_id),

@@ -8,6 +8,7 @@ from app.organiser import (  # noqa: F401  (each module adds its views to bp)
     bp,
     businesses_views,
     checkin_views,
+    emails_views,
     events_views,
     feedback_views,
     messages_views,

@@ -81,9 +81,7 @@ def send_follow_ups(now: datetime | None = None) -> int:
             queue(mail.build_message(
                 user.email, subject, render_template("outcomes/email/follow_up.txt", **ctx)
             ))  # fmt: skip
-            db.session.add(
-                EmailLog(user_id=user.id, to=user.email, subject=subject, kind="outcome_follow_up")
-            )
+            db.session.add(EmailLog(to=user.email, subject=subject, kind="outcome_follow_up"))
             sent += 1
     db.session.flush()
     return sent

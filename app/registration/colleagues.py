@@ -24,20 +24,22 @@ from app.auth.services import (
 from app.extensions import db
 from app.questions.services import clear_answers
 from app.registration import emails
+from app.registration.labels import status_label
 from app.registration.models import ENDED, Registration, RegistrationStatus, SessionBooking
-from app.registration.services import (
+from app.registration.seats import (
     RegistrationError,
-    _log,
-    confirm_pending_benchmark,
     event_reminder_window,
     has_valid_benchmark,
-    issue_registration,
     live_registration,
+    log_action,
+)
+from app.registration.services import (
+    confirm_pending_benchmark,
+    issue_registration,
     register_delegate,
-    status_label,
-    waitlist_position,
 )
 from app.registration.tickets import new_ticket_secret
+from app.registration.waitlist import waitlist_position
 from app.timeutil import utcnow
 
 S = RegistrationStatus
@@ -214,7 +216,7 @@ def transfer_registration(
     db.session.refresh(registration)
     # The answers (dietary, access needs) were the previous holder's; the colleague gives theirs.
     clear_answers(registration)
-    _log(registration, "transferred", actor, f"from {owner.name} to {colleague.name}")
+    log_action(registration, "transferred", actor, f"from {owner.name} to {colleague.name}")
     arrival = {"passed_on_by": owner.name}
     if registration.status == S.WAITLISTED:
         arrival["position"] = waitlist_position(registration)

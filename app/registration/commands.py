@@ -1,4 +1,4 @@
-"""Registration commands (run from cron or as a loop)."""
+"""Registration commands (run from cron or as a loop; workers also run the same work)."""
 
 from __future__ import annotations
 
@@ -18,35 +18,45 @@ def expire_holds_command(loop: bool, interval: int) -> None:
     runs out within a month, and ask assisted businesses for their outcomes.
 
     Idempotent and safe to run from cron every minute, even on several machines at once."""
-    from app.benchmark.renewals import send_renewal_reminders
-    from app.feedback.invitations import send_feedback_invitations
-    from app.outcomes.follow_ups import send_follow_ups
-    from app.registration.services import expire_holds
-
     while True:
         try:
-            summary = expire_holds()
-            invited = send_feedback_invitations()
-            renewals = send_renewal_reminders()
-            follow_ups = send_follow_ups()
-            db.session.commit()
+            for line in run_scheduled_work():
+                click.echo(line)
         except Exception:
-            db.session.rollback()
             if not loop:
                 raise
             click.echo("expire-holds failed; trying again next round", err=True)
-        else:
-            click.echo(str(summary).capitalize() + ".")
-            if invited:
-                click.echo(f"Asked {invited} delegates for feedback on events just over.")
-            if renewals:
-                click.echo(f"Reminded {renewals} delegates that their benchmark runs out soon.")
-            if follow_ups:
-                click.echo(f"Asked {follow_ups} delegates of assisted businesses for outcomes.")
         if not loop:
             return
         db.session.remove()
         time.sleep(interval)
+
+
+def run_scheduled_work() -> list[str]:
+    """One round of the scheduled work, committed (rolled back and raised on failure); what
+    it did, as lines to show. Also a periodic task of every `flask worker`."""
+    from app.benchmark.renewals import send_renewal_reminders
+    from app.feedback.invitations import send_feedback_invitations
+    from app.outcomes.follow_ups import send_follow_ups
+    from app.registration.reminders import expire_holds
+
+    try:
+        summary = expire_holds()
+        invited = send_feedback_invitations()
+        renewals = send_renewal_reminders()
+        follow_ups = send_follow_ups()
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        raise
+    lines = [str(summary).capitalize() + "."]
+    if invited:
+        lines.append(f"Asked {invited} delegates for feedback on events just over.")
+    if renewals:
+        lines.append(f"Reminded {renewals} delegates that their benchmark runs out soon.")
+    if follow_ups:
+        lines.append(f"Asked {follow_ups} delegates of assisted businesses for outcomes.")
+    return lines
 
 
 COMMANDS: list = [expire_holds_command]

@@ -1,26 +1,35 @@
 """Emails about registrations and bookings.
 
-A message is rendered while the transaction is open (so it shows what is being committed) and
-logged in EmailLog in the same transaction, but handed to the mail server only after COMMIT:
-a registration that is rolled back (a lost race, an error) never emails anyone.
+Each email is an outbox row written in the same transaction as the change that causes it,
+with what a worker needs to build it (kind, registration, recipient, extra values): the
+request never renders a template, draws a QR code or builds a calendar for an email. A
+registration that is rolled back (a lost race, an error) never emails anyone. Each is also
+logged in EmailLog, the organisers' record of what a delegate was told.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from contextlib import contextmanager
+from datetime import datetime
 from email.message import EmailMessage
 
 from flask import current_app, render_template
-from sqlalchemy import event as sa_event
-from sqlalchemy import insert
+from sqlalchemy import insert, select
+from sqlalchemy.orm import selectinload
 
 from app import mail
+from app.auth.models import User
+from app.events.models import Event
 from app.extensions import db
+from app.outbox import writer
+from app.outbox.renderers import Unrenderable, renderer
 from app.registration.models import EmailLog, Registration
 from app.registration.qr import qr_png
 
-_QUEUE = "journey_registration_mail"
 _QUIET = "journey_registration_mail_quiet"
+RENDERER = "registration"
+_TIME = "$time"
 
 SUBJECTS = {
     "confirmation": "Your ticket for {title}",
@@ -34,7 +43,6 @@ SUBJECTS = {
     # A paid registration waiting for its benchmark keeps its seat: there is no "until".
     "hold_reminder_kept": "Reminder: your place at {title} is waiting for your benchmark",
     "session_booked": "A place has come up for you in {session}",
-    "session_confirmed": "Booked: {session}",
     "event_reminder": "Reminder: {title} is on {when}",
     "event_changed": "Changed: {title} is now on {when}",
     "event_cancelled": "Cancelled: {title}",
@@ -64,53 +72,121 @@ def quiet():
         db.session.info.pop(_QUIET, None)
 
 
-def queue(message: EmailMessage) -> None:
-    db.session.info.setdefault(_QUEUE, []).append(message)
-
-
-def _send_queued(session) -> None:
-    # One SMTP connection for the lot; failures are logged there and never undo the commit.
-    mail.send_all(session.info.pop(_QUEUE, []))
-
-
-def _drop_queued(session, previous_transaction=None) -> None:
-    session.info.pop(_QUEUE, None)
-
-
-sa_event.listen(db.session, "after_commit", _send_queued)
-sa_event.listen(db.session, "after_soft_rollback", _drop_queued)
+def queue(message: EmailMessage, **about) -> None:
+    """A message built by the caller, into the outbox (sent after COMMIT)."""
+    mail.send(message, **about)
 
 
 def send_registration_email(
     registration: Registration, kind: str, *, extra: dict | None = None
-) -> EmailMessage | None:
-    """Render, log and queue one email about `registration` (sent after commit)."""
-    if db.session.info.get(_QUIET):
-        return None
-    message, log_row = _render(registration, kind, dict(extra or {}))
-    db.session.add(EmailLog(**log_row))
-    queue(message)
-    return message
+) -> None:
+    """Log and queue one email about `registration` (built and sent by a worker)."""
+    send_registration_emails(kind, [(registration, dict(extra or {}))])
 
 
 def send_registration_emails(kind: str, items: list[tuple[Registration, dict]]) -> None:
-    """The same kind of email to many registrations, each with its own `extra`; logged in
-    one INSERT, whatever their number (sent after commit)."""
+    """The same kind of email to many registrations, each with its own `extra`: one INSERT
+    into the outbox and one into the log, whatever their number."""
     if db.session.info.get(_QUIET) or not items:
         return
-    logs = []
+    rows, logs = [], []
     for registration, extra in items:
-        message, log_row = _render(registration, kind, dict(extra))
-        logs.append(log_row)
-        queue(message)
+        extra = dict(extra)
+        recipient = extra.pop("recipient", None) or registration.user
+        extra = {k: _plain(v) for k, v in extra.items()}
+        subject = subject_for(kind, registration.event.title, extra)
+        rows.append(
+            {
+                "kind": kind,
+                "to": recipient.email,
+                "subject": subject,
+                "user_id": recipient.id,
+                "registration_id": registration.id,
+                "event_id": registration.event_id,
+                "payload": {"kind": kind, "recipient_id": recipient.id, "extra": extra},
+            }
+        )
+        logs.append(
+            {
+                "registration_id": registration.id,
+                "to": recipient.email,
+                "subject": subject,
+                "kind": kind,
+                "extra": {k: v for k, v in extra.items() if isinstance(v, str | int | None)},
+            }
+        )
+    writer.add_deferred(RENDERER, rows)
     db.session.execute(insert(EmailLog), logs)
 
 
-def _render(registration: Registration, kind: str, extra: dict) -> tuple[EmailMessage, dict]:
-    """The message, and its EmailLog row as a dict."""
+def subject_for(kind: str, title: str, extra: dict) -> str:
+    if kind == "hold_reminder" and not extra.get("until"):
+        kind = "hold_reminder_kept"  # paid, waiting on the benchmark: the seat is kept
+    return SUBJECTS[kind].format(
+        title=title,
+        until=extra.get("until", ""),
+        session=extra.get("session_title", ""),
+        when=extra.get("when", ""),
+    )
+
+
+def _plain(value):
+    """Extra values as JSON: dataclasses become dicts (templates read them alike), times
+    become tagged ISO strings that `_revive` turns back."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, datetime):
+        return {_TIME: value.isoformat()}
+    return value
+
+
+def _revive(value):
+    if isinstance(value, dict):
+        if set(value) == {_TIME}:
+            return datetime.fromisoformat(value[_TIME])
+        return {k: _revive(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_revive(v) for v in value]
+    return value
+
+
+def _preload(rows) -> list:
+    """Every registration, its event (and venue), ticket type and delegate, and every
+    recipient, for a batch of rows: 5 queries whatever their number."""
+    ids = {row.registration_id for row in rows if row.registration_id}
+    users = {(row.payload or {}).get("recipient_id") for row in rows} - {None}
+    loaded: list = list(
+        db.session.execute(
+            select(Registration)
+            .where(Registration.id.in_(ids))
+            .options(
+                selectinload(Registration.event).selectinload(Event.venue),
+                selectinload(Registration.ticket_type),
+                selectinload(Registration.user),
+            )
+        ).scalars()
+    )
+    loaded += db.session.execute(select(User).where(User.id.in_(users))).scalars().all()
+    return loaded
+
+
+@renderer(RENDERER, prepare=_preload)
+def render_outbox_row(row) -> EmailMessage:
+    """Build a registration email from its outbox row (in the worker)."""
+    payload = row.payload or {}
+    registration = db.session.get(Registration, row.registration_id or 0)
+    user = db.session.get(User, payload.get("recipient_id") or 0)
+    if registration is None or user is None:
+        raise Unrenderable("the registration or its delegate no longer exists")
+    return _render(registration, payload["kind"], _revive(payload.get("extra") or {}), user)
+
+
+def _render(registration: Registration, kind: str, extra: dict, user: User) -> EmailMessage:
     event = registration.event
-    # Usually the delegate holding the registration; someone else when `recipient` says so.
-    user = extra.pop("recipient", None) or registration.user
     ctx = {
         "registration": registration,
         "event": event,
@@ -124,16 +200,6 @@ def _render(registration: Registration, kind: str, extra: dict) -> tuple[EmailMe
         "invoice_url": url("registration.invoice", registration_id=registration.id),
         **extra,
     }
-    if kind == "hold_reminder" and not extra.get("until"):
-        subject_kind = "hold_reminder_kept"
-    else:
-        subject_kind = kind
-    subject = SUBJECTS[subject_kind].format(
-        title=event.title,
-        until=extra.get("until", ""),
-        session=extra.get("session_title", ""),
-        when=extra.get("when", ""),
-    )
     attachments: list[mail.Attachment] = []
     images: list[mail.InlineImage] = []
     if kind in WITH_QR and registration.ticket_secret:
@@ -145,23 +211,14 @@ def _render(registration: Registration, kind: str, extra: dict) -> tuple[EmailMe
             mail.Attachment(f"{event.slug}.ics", event_calendar(event), "text", "calendar")
         )
     template = f"registration/email/{kind}"
-    message = mail.build_message(
+    return mail.build_message(
         user.email,
-        subject,
+        subject_for(kind, event.title, extra),
         render_template(f"{template}.txt", **ctx),
         render_template(f"{template}.html", **ctx),
         attachments=attachments,
         inline_images=images,
     )
-    log_row = {
-        "registration_id": registration.id,
-        "user_id": user.id,
-        "to": user.email,
-        "subject": subject,
-        "kind": kind,
-        "extra": {k: v for k, v in extra.items() if isinstance(v, str | int | None)},
-    }
-    return message, log_row
 
 
 def event_calendar(event) -> bytes:

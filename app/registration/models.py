@@ -104,9 +104,6 @@ class EmailLog(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     registration_id: Mapped[int | None] = mapped_column(ForeignKey("registration.id"), index=True)
-    # Whom it was for: a copy of someone's data follows the person, not an address that may
-    # have passed to someone else since.
-    user_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"), index=True)
     to: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(ClippedString(200))
     kind: Mapped[str] = mapped_column(String(40))

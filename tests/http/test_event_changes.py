@@ -11,7 +11,7 @@ from app.events.models import Event
 from app.events.services import EventBefore
 from app.extensions import db
 from app.registration.models import Registration
-from app.registration.services import notify_event_change, send_event_reminders
+from app.registration.reminders import notify_event_change, send_event_reminders
 from app.timeutil import to_local, utcnow
 from tests.factories import make_event, make_user, make_venue
 from tests.factories_checkin import make_registration

@@ -1,11 +1,13 @@
 """The mail layer against a real SMTP server (aiosmtpd on a free local port)."""
 
+import smtplib
 import socket
 
 import pytest
 from aiosmtpd.controller import Controller
 
 from app import mail
+from app.outbox.rules import ServerUnavailable
 
 
 class Recorder:
@@ -52,45 +54,54 @@ def _messages(*addresses):
     return [mail.build_message(a, f"Hello {a}", "Body") for a in addresses]
 
 
-def test_send_all_uses_one_connection_for_many_messages(app, smtp_server):
-    with app.app_context():
-        failed = mail.send_all(_messages(*(f"d{n}@example.com" for n in range(25))))
-    assert failed == []
+def test_deliver_each_uses_one_connection_for_many_messages(app, smtp_server):
+    outcomes = mail.deliver_each(_messages(*(f"d{n}@example.com" for n in range(25))))
+    assert outcomes == [None] * 25
     assert len(smtp_server.received) == 25
     assert smtp_server.connections == 1
     assert smtp_server.received[0][1] == ["d0@example.com"]
 
 
 def test_a_refused_address_fails_alone(app, smtp_server):
-    with app.app_context():
-        batch = _messages("a@example.com", "refused@example.com", "b@example.com")
-        failed = mail.send_all(batch)
-    assert [m["To"] for m in failed] == ["refused@example.com"]
+    batch = _messages("a@example.com", "refused@example.com", "b@example.com")
+    outcomes = mail.deliver_each(batch)
+    assert outcomes[0] is None and outcomes[2] is None
+    assert isinstance(outcomes[1], smtplib.SMTPRecipientsRefused)
     assert [to for _, to in smtp_server.received] == [["a@example.com"], ["b@example.com"]]
 
 
 def test_a_server_that_is_down_fails_every_message_without_raising(app):
     app.config.update(MAIL_BACKEND="smtp", MAIL_SERVER="127.0.0.1", MAIL_PORT=_free_port())
-    with app.app_context():
-        batch = _messages("a@example.com", "b@example.com")
-        assert mail.send_all(batch) == batch
-        with pytest.raises(OSError):
-            mail.send(batch[0])  # a single send still reports the failure to its caller
+    batch = _messages("a@example.com", "b@example.com")
+    outcomes = mail.deliver_each(batch)
+    assert [type(o) for o in outcomes] == [ServerUnavailable, ServerUnavailable]
+    assert isinstance(outcomes[0].__cause__, ConnectionRefusedError)
+    with pytest.raises(ServerUnavailable):
+        mail.deliver(batch[0])  # a single delivery reports the failure to its caller
 
 
-def test_send_over_smtp_delivers_one_message(app, smtp_server):
-    with app.app_context():
-        mail.send(_messages("solo@example.com")[0])
+def test_deliver_over_smtp_sends_one_message(app, smtp_server):
+    mail.deliver(_messages("solo@example.com")[0])
     assert [to for _, to in smtp_server.received] == [["solo@example.com"]]
 
 
-def test_mail_queued_in_a_transaction_goes_out_after_commit_on_one_connection(app, smtp_server):
+def test_mail_sent_in_a_transaction_goes_out_after_commit_on_one_connection(app, smtp_server):
     from app.extensions import db
-    from app.registration import emails
 
-    with app.app_context():
-        for message in _messages("a@example.com", "b@example.com", "c@example.com"):
-            emails.queue(message)
-        assert smtp_server.received == []  # nothing before COMMIT
-        db.session.commit()
+    mail.send_all(_messages("a@example.com", "b@example.com", "c@example.com"))
+    assert smtp_server.received == []  # nothing before COMMIT
+    db.session.commit()
     assert len(smtp_server.received) == 3 and smtp_server.connections == 1
+
+
+def test_mail_sent_in_a_transaction_that_rolls_back_never_leaves(app, smtp_server):
+    from sqlalchemy import func, select
+
+    from app.extensions import db
+    from app.outbox.models import OutboxMessage
+
+    mail.send(_messages("a@example.com")[0])
+    db.session.rollback()
+    db.session.commit()
+    assert smtp_server.received == []
+    assert db.session.execute(select(func.count()).select_from(OutboxMessage)).scalar() == 0

@@ -233,6 +233,8 @@ def test_publish_emails_each_booked_delegate_once_with_every_change(app, outbox)
     quiet.title = "Quiet (renamed)"
     result = publish_agenda(organiser(), event)
     assert result.notified == 1
+    assert outbox == []  # nothing leaves before COMMIT
+    db.session.commit()
     assert len(outbox) == 1
     msg = outbox[0]
     assert msg["To"] == first.user.email

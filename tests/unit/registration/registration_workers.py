@@ -105,7 +105,7 @@ def reminder_worker(database_url, now, barrier, results):
     app = _app(database_url)
     from app.events.models import Event
     from app.extensions import db
-    from app.registration.services import send_event_reminders
+    from app.registration.reminders import send_event_reminders
 
     with app.app_context():
         db.session.execute(db.select(Event.id).limit(1)).all()  # connect before the start

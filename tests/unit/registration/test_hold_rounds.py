@@ -9,7 +9,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.registration import services
+from app.registration import seats, services
 from app.registration.models import EmailLog, Registration, RegistrationLog
 from app.timeutil import utcnow
 from tests.factories import make_event
@@ -209,7 +209,7 @@ def test_the_reminder_before_a_hold_runs_out_says_until_when(app, outbox):
     event, (registration,) = _held_unpaid()
     db.session.commit()
     outbox.clear()
-    until = services._fmt(registration.hold_expires_at, event.timezone)
+    until = seats.format_when(registration.hold_expires_at, event.timezone)
 
     summary = services.expire_holds(registration.hold_expires_at - timedelta(hours=47))
     db.session.commit()

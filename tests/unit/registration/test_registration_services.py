@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 from app import signals
 from app.events.models import AgendaSession, Event, EventStatus, TicketType
 from app.extensions import db
-from app.registration import services
+from app.registration import reminders, services
 from app.registration.models import EmailLog, Registration, RegistrationLog
 from app.registration.services import EventFullError, RegistrationError
 from app.registration.tickets import looks_like_secret
@@ -137,7 +137,7 @@ def test_paid_ticket_waits_for_payment_then_benchmark(app):
     assert registration.marked_paid_by_id == org_user.id
     # Paid: the seat is kept whatever happens to the hold (DESIGN.md rule 3).
     assert registration.hold_expires_at is None
-    summary = services.expire_holds(utcnow() + timedelta(days=20))
+    summary = reminders.expire_holds(utcnow() + timedelta(days=20))
     assert summary.released == 0
     assert registration.status == S.PENDING_BENCHMARK
     assert _counts(event) == (1, 1)
@@ -389,19 +389,19 @@ def test_expire_holds_releases_reminds_and_promotes_idempotently(app, outbox):
     outbox.clear()
     # Day 6: the first hold is within 48 hours of expiry: one reminder, nothing released.
     day6 = start + timedelta(days=6)
-    assert str(services.expire_holds(day6)).startswith("released 0 expired holds, sent 1")
-    assert services.expire_holds(day6).reminded == 0  # not twice
+    assert str(reminders.expire_holds(day6)).startswith("released 0 expired holds, sent 1")
+    assert reminders.expire_holds(day6).reminded == 0  # not twice
     db.session.commit()
     assert [m["To"] for m in outbox] == [old.user.email]
     # Day 7: the first hold lapses; the seat goes to the waiting list.
     day7 = start + timedelta(days=7, minutes=1)
-    summary = services.expire_holds(day7)
+    summary = reminders.expire_holds(day7)
     assert (summary.released, summary.promoted) == (1, 0)  # promoted inside the release
     db.session.commit()
     assert old.status == S.CANCELLED and old.cancelled_by_id is None
     assert waiting.status == S.CONFIRMED
     assert recent.status == S.PENDING_BENCHMARK
-    again = services.expire_holds(day7)
+    again = reminders.expire_holds(day7)
     assert (again.released, again.reminded, again.promoted) == (0, 0, 0)
     assert _counts(event) == (2, 2)
 
@@ -411,7 +411,7 @@ def test_expire_holds_confirms_a_pending_registration_whose_benchmark_exists(app
     user = make_delegate(benchmark=False)
     registration = services.register_delegate(user, event, event.ticket_types[0])
     make_benchmark(user.organisation)
-    assert services.expire_holds().confirmed == 1
+    assert reminders.expire_holds().confirmed == 1
     assert registration.status == S.CONFIRMED
 
 
@@ -421,7 +421,7 @@ def test_expire_holds_fills_seats_freed_by_a_capacity_increase(app):
     services.register_delegate(make_delegate(), event, tt)
     waiting = services.register_delegate(make_delegate(), event, tt, join_waitlist=True)
     db.session.get(Event, event.id).capacity = 2
-    assert services.expire_holds().promoted == 1
+    assert reminders.expire_holds().promoted == 1
     assert waiting.status == S.CONFIRMED
 
 

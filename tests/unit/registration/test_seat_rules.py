@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.events.models import AgendaSession, Event, TicketType
 from app.extensions import db
-from app.registration import services
+from app.registration import seats, services
 from app.registration.models import Registration, RegistrationLog
 from app.timeutil import utcnow
 from tests.factories import make_event, make_session, organiser
@@ -33,7 +33,7 @@ def test_freeing_a_seat_takes_one_from_each_counter(app):
     _set_taken(Event, event.id, 3)
     _set_taken(TicketType, tt.id, 2)
 
-    services._free_seat(event.id, tt.id)
+    seats.free_seat(event.id, tt.id)
 
     assert (_stored(Event, event.id), _stored(TicketType, tt.id)) == (2, 1)
 
@@ -43,8 +43,8 @@ def test_freeing_a_seat_never_takes_a_counter_below_zero(app):
     tt = event.ticket_types[0]
     _set_taken(TicketType, tt.id, 1)
 
-    services._free_seat(event.id, tt.id)  # the event's counter is already 0
-    services._free_seat(event.id, tt.id)
+    seats.free_seat(event.id, tt.id)  # the event's counter is already 0
+    seats.free_seat(event.id, tt.id)
 
     assert (_stored(Event, event.id), _stored(TicketType, tt.id)) == (0, 0)
 

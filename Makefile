@@ -41,14 +41,15 @@ run: $(VENV)/.runtime
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app
 
-# The production shape on this machine, from the Procfile: migrations (release), then two web
-# processes (PORT and PORT+1, default 5000 and 5001), one worker and one scheduler, sharing
-# DATABASE_URL and REDIS_URL. The worker sends the email; the web processes only queue it.
+# The production shape on this machine, from the Procfile: migrations (release), then every
+# other process once, web twice (PORT and PORT+1, default 5000 and 5001), sharing DATABASE_URL
+# and REDIS_URL. The worker sends the email; the web processes only queue it.
+SERVE_PROCESSES = $(shell sed -n 's/^\([a-z][a-z0-9_-]*\):.*/\1/p' Procfile | grep -vx release)
 serve: $(VENV)/.runtime
 	@test -n "$$REDIS_URL" || { echo "make serve needs REDIS_URL (e.g. redis://127.0.0.1:6379/0) and a DATABASE_URL"; exit 1; }
 	PATH="$(abspath $(BIN)):$$PATH" $(BIN)/honcho start --no-colour -f Procfile release
 	PATH="$(abspath $(BIN)):$$PATH" JOURNEY_INLINE_WORKER=false WEB_CONCURRENCY=$${WEB_CONCURRENCY:-1} \
-	  $(BIN)/honcho start --no-colour -f Procfile -c web=2 web worker scheduler
+	  $(BIN)/honcho start --no-colour -f Procfile -c web=2 $(SERVE_PROCESSES)
 
 # Browser tests drive Debian's Chromium; the any-day test moves the calendar with faketime.
 # Install them when we can (root with apt-get), say so when we cannot.

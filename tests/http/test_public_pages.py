@@ -1,7 +1,9 @@
-from datetime import datetime
+from datetime import datetime, timedelta
+
+from sqlalchemy import insert
 
 from app.extensions import db
-from app.timeutil import to_utc
+from app.timeutil import to_utc, utcnow
 from tests.factories import make_event, make_user
 from tests.factories_checkin import make_registration
 
@@ -54,7 +56,41 @@ def test_every_page_carries_the_csrf_meta_tag(client):
 def test_healthz_reports_the_database(client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.get_json() == {"status": "ok", "database": "ok"}
+    assert response.get_json() == {
+        "status": "ok",
+        "database": "ok",
+        "outbox": {"waiting": 0, "overdue_seconds": 0, "failed": 0},
+    }
+
+
+def test_healthz_reports_the_email_backlog_for_monitoring(app, client, count_queries):
+    from app.outbox.models import OutboxMessage
+
+    now = utcnow()
+    rows = [("queued", -600), ("queued", 60), ("sending", -30), ("failed", -9000), ("sent", -9)]
+    # A Core insert: rows added through the session would be delivered at COMMIT (inline).
+    db.session.execute(
+        insert(OutboxMessage),
+        [
+            {
+                "status": status,
+                "kind": "test",
+                "to": f"p{n}@example.com",
+                "subject": "Hello",
+                "message_id": f"<{n}@journey.test>",
+                "next_attempt_at": now + timedelta(seconds=due_in),
+            }
+            for n, (status, due_in) in enumerate(rows)
+        ],
+    )
+    db.session.commit()
+    with count_queries() as queries:
+        response = client.get("/healthz")
+    assert response.status_code == 200  # a backlog is for alerts, not the load balancer
+    figures = response.get_json()["outbox"]
+    assert (figures["waiting"], figures["failed"]) == (3, 1)
+    assert 600 <= figures["overdue_seconds"] < 660
+    assert len(queries) == 3
 
 
 def test_unknown_api_path_gets_json_404(client):

@@ -21,6 +21,7 @@ import requests
 from sqlalchemy import select
 
 from app.extensions import db
+from app.outbox import models as outbox
 from app.registration.models import Registration
 from tests.conftest import BASE_TEST_URL, csrf_token_from
 from tests.factories import PASSWORD, make_event
@@ -32,8 +33,6 @@ ROOT = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(
     not BASE_TEST_URL, reason="the production shape runs on PostgreSQL (set TEST_DATABASE_URL)"
 )
-# The Procfile's worker is the email outbox's `flask worker`.
-outbox = pytest.importorskip("app.outbox.models", reason="no email outbox (flask worker) yet")
 
 
 def _free_port_pair() -> int:

@@ -122,9 +122,16 @@ def agenda_builder(event_id: int):
 
     day_sessions = [s for s in sessions if to_local(s.starts_at, tz).date() == day]
     grid = _builder_grid(event, day, rooms, day_sessions)
+    # The event's own hours on this day (HH:MM, UK time); slots outside them are shaded.
+    starts, ends = to_local(event.starts_at, tz), to_local(event.ends_at, tz)
+    hours = (
+        starts.strftime("%H:%M") if starts.date() == day else "00:00",
+        ends.strftime("%H:%M") if ends.date() == day else "24:00",
+    )
     return render_template(
         "organiser/agenda_builder.html",
         event=event,
+        hours=hours,
         days=days,
         day=day,
         grid=grid,

@@ -37,3 +37,20 @@ def test_the_grid_keeps_empty_slots_out_of_the_tab_order(client, login):
     match = re.search(r'title="Twenty-minute talk, (\d\d):(\d\d)–(\d\d):(\d\d)"', html)
     start_h, start_m, end_h, end_m = map(int, match.groups())
     assert (end_h * 60 + end_m) - (start_h * 60 + start_m) == 20
+
+
+def test_hours_outside_the_event_are_shaded(client, login):
+    event = make_event(hours=4)
+    login(organiser())
+    db.session.commit()
+    html = client.get(f"/organiser/events/{event.id}/agenda").text
+    start = re.search(
+        r"Hatched: outside the event(?:'|&#39;)s hours \((\d\d:\d\d)–(\d\d:\d\d)\)", html
+    )
+    assert start is not None
+    opens, closes = start.groups()
+    slots = re.findall(r'class="builder-slot( hour)?( outside)?"[^>]*data-time="(\d\d:\d\d)"', html)
+    assert slots
+    for _hour, outside, time in slots:
+        assert bool(outside) == (time < opens or time >= closes), time
+    assert any(outside for _h, outside, _t in slots) and not all(o for _h, o, _t in slots)

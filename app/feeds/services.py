@@ -17,14 +17,14 @@ from datetime import datetime
 from functools import cached_property
 
 from flask import current_app
-from sqlalchemy import Integer, literal, select, union
+from sqlalchemy import Integer, and_, func, literal, select, union
 from sqlalchemy.orm import joinedload
 
 from app.auth.models import User
-from app.events.agenda_services import agenda_version
 from app.events.models import (
     AgendaSession,
     Event,
+    EventStatus,
     Room,
     SessionSpeaker,
     SessionStar,
@@ -204,24 +204,49 @@ def event_feed(slug: str, base_url: str) -> Feed | None:
     """Every published session of a public event (cancelled ones included, so that calendars
     remove them). An event with no published agenda shows as itself.
 
-    Calendar apps poll this often, mostly for a 304: the feed is kept per agenda version (one
-    cheap query tells it), so a repeat costs 2 queries; building one costs 5. Room renames
-    reach it with the next publish, as on the agenda page."""
-    event = _public_event(slug)
-    if event is None:
+    Calendar apps poll this often, mostly for a 304: the feed is kept per state of the event
+    (one statement, no ORM objects, tells it), so a repeat costs 1 query and no feed work;
+    building one costs 5. Room renames reach it with the next publish, as on the agenda page."""
+    state = _event_feed_state(slug)
+    if state is None:
         return None
-    venue = event.venue
-    key = "|".join(
-        (agenda_version(event), base_url, repr((venue.name, venue.address, venue.postcode))
-         if venue else "")
-    )  # fmt: skip
-    # Feed objects are immutable; kept per app, by event and agenda version.
+    key = repr((state, base_url))
+    # Feed objects are immutable; kept per app, by the event's state.
     cache = current_app.extensions.setdefault("journey_event_feeds", _BodyCache())
     feed = cache.get(key)
     if feed is None:
+        event = _public_event(slug)
+        if event is None:
+            return None
         feed = _build_event_feed(event, base_url)
         cache.put(key, feed)
     return feed
+
+
+def _event_feed_state(slug: str) -> tuple | None:
+    """What the event feed is built from, as one row of plain values (one statement): the
+    event's own stamp and status, its venue, and what `agenda_version` counts. None when there
+    is no public event at this slug."""
+    published = and_(AgendaSession.event_id == Event.id, AgendaSession.published_at.is_not(None))
+    row = db.session.execute(
+        select(
+            Event.id, Event.status, Event.updated_at, Event.host_organisation_id,
+            Venue.name, Venue.address, Venue.postcode,
+            func.max(AgendaSession.published_at),
+            func.coalesce(func.sum(AgendaSession.seats_taken), 0),
+            # Weighted by id, so a seat taken in one session and freed in another still counts.
+            func.coalesce(func.sum(AgendaSession.seats_taken * AgendaSession.id), 0),
+            func.count(AgendaSession.id),
+            select(func.max(Speaker.updated_at)).scalar_subquery(),
+        )
+        .outerjoin(Venue, Venue.id == Event.venue_id)
+        .outerjoin(AgendaSession, published)
+        .where(Event.slug == slug)
+        .group_by(Event.id, Venue.id)
+    ).one_or_none()  # fmt: skip
+    if row is None or row.status not in (EventStatus.PUBLISHED, EventStatus.CANCELLED):
+        return None
+    return tuple(row)
 
 
 def _build_event_feed(event: Event, base_url: str) -> Feed:

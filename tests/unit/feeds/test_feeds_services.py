@@ -112,3 +112,20 @@ def test_empty_calendar_is_valid():
     assert body.startswith(b"BEGIN:VCALENDAR\r\n") and body.endswith(b"END:VCALENDAR\r\n")
     assert b"BEGIN:VEVENT" not in body
     assert b"\r\nBEGIN:VTIMEZONE\r\nTZID:Europe/London\r\n" in body
+
+
+def test_the_kept_feed_follows_the_event_venue_and_status(app):
+    event = make_event()
+    make_session(event)
+    feed = services.event_feed(event.slug, BASE)
+
+    event.venue.name = "Renamed Hall"
+    db.session.flush()
+    renamed = services.event_feed(event.slug, BASE)
+    assert renamed.etag != feed.etag
+    assert b"Renamed Hall" in renamed.to_ical()
+
+    event.status = "draft"  # withdrawn: no feed, even though one was kept
+    db.session.flush()
+    assert services.event_feed(event.slug, BASE) is None
+    assert services.event_feed("no-such-event", BASE) is None

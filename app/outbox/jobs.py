@@ -77,6 +77,16 @@ def _register(app: Flask, huey: Huey) -> Tasks:
         with app.app_context():
             _follow_up(delivery.deliver_due())
 
+    @huey.periodic_task(every_minute, name="webhooks.deliver")
+    def webhooks() -> None:
+        """Organisers' webhooks and their retries (claimed per delivery: any worker may)."""
+        from app.webhooks.delivery import deliver_due
+
+        with app.app_context():
+            outcome = deliver_due()
+            if outcome.delivered or outcome.retrying or outcome.failed:
+                log.info("webhooks: %s", outcome)
+
     def when_this_worker_runs_it(timestamp) -> bool:
         return bool(app.extensions.get(SCHEDULED_WORK)) and every_minute(timestamp)
 

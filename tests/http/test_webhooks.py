@@ -307,3 +307,18 @@ def test_a_verified_outcome_is_emitted(app, receiver):
         "kind": "jobs", "title": "CNC setter", "quantity": 2.5,
         "occurred_on": claim.occurred_on.isoformat(),
     }  # fmt: skip
+
+
+def test_the_job_queue_workers_deliver_webhooks(app, receiver):
+    from app.outbox.jobs import HUEY
+
+    huey = app.extensions[HUEY]
+    [task] = [t for t in huey._registry._periodic_tasks if t.__name__ == "webhooks.deliver"]
+    _endpoint(receiver, "registration.confirmed")
+    event = make_event(requires_benchmark=False)
+    register_delegate(make_user(organisation=make_organisation()), event, event.ticket_types[0])
+    db.session.commit()
+    task().execute()  # what a worker runs every minute
+    assert len(receiver.received) == 1
+    [d] = _deliveries()
+    assert d.status == "delivered"

@@ -47,7 +47,6 @@ def test_procfile_names_the_processes():
         "web": "gunicorn -c gunicorn.conf.py wsgi:app",
         "worker": "flask --app wsgi worker",
         "scheduler": "flask --app wsgi expire-holds --loop --interval 60",
-        "webhooks": "flask --app wsgi deliver-webhooks --loop",
     }
 
 
@@ -63,7 +62,7 @@ def test_migrations_run_once_before_the_app_services():
     services = compose()["services"]
     assert services["migrate"]["command"] == procfile()["release"]
     assert services["migrate"]["restart"] == "no"
-    for name in ("web", "worker", "scheduler", "webhooks"):
+    for name in ("web", "worker", "scheduler"):
         depends = services[name]["depends_on"]
         assert depends["migrate"] == {"condition": "service_completed_successfully"}, name
         assert depends["postgres"] == {"condition": "service_healthy"}, name
@@ -71,7 +70,7 @@ def test_migrations_run_once_before_the_app_services():
 
 def test_compose_app_services_are_configured_for_production():
     services = compose()["services"]
-    for name in ("migrate", "web", "worker", "scheduler", "webhooks"):
+    for name in ("migrate", "web", "worker", "scheduler"):
         env = services[name]["environment"]
         assert env["JOURNEY_ENV"] == "production"
         assert env["SECRET_KEY"].startswith("${SECRET_KEY:?")
@@ -80,7 +79,7 @@ def test_compose_app_services_are_configured_for_production():
         assert env["DATABASE_URL"].startswith("postgresql://journey:")
     # Only the web service answers /healthz; the image's HEALTHCHECK is off for the others.
     assert "healthcheck" not in services["web"]
-    for name in ("migrate", "worker", "scheduler", "webhooks"):
+    for name in ("migrate", "worker", "scheduler"):
         assert services[name]["healthcheck"] == {"disable": True}
 
 

@@ -37,12 +37,16 @@ def test_every_worker_sweeps_each_minute_and_runs_the_scheduled_work_when_told(a
     huey = app.extensions[HUEY]
     minutes = (datetime(2026, 6, 1, 9, 0), datetime(2026, 12, 24, 23, 59))
     for minute in minutes:
-        assert [t.name for t in huey.read_periodic(minute)] == ["outbox.sweep"]
+        assert sorted(t.name for t in huey.read_periodic(minute)) == [
+            "outbox.sweep",
+            "webhooks.deliver",
+        ]
     app.extensions[SCHEDULED_WORK] = True  # flask worker --scheduled-work
     for minute in minutes:
         assert sorted(t.name for t in huey.read_periodic(minute)) == [
             "outbox.sweep",
             "scheduled-work",
+            "webhooks.deliver",
         ]
 
 

@@ -130,6 +130,16 @@ def book_session(
         user,
         agenda_session.title,
     )
+    if seated:  # a booking confirmation, by email (through the outbox, like every email)
+        emails.send_registration_email(
+            registration,
+            "session_confirmed",
+            extra={
+                "session_title": agenda_session.title,
+                "session_when": format_when(agenda_session.starts_at, registration.event.timezone),
+                "room": agenda_session.room.name if agenda_session.room else "",
+            },
+        )
     return booking
 
 

@@ -43,6 +43,7 @@ SUBJECTS = {
     # A paid registration waiting for its benchmark keeps its seat: there is no "until".
     "hold_reminder_kept": "Reminder: your place at {title} is waiting for your benchmark",
     "session_booked": "A place has come up for you in {session}",
+    "session_confirmed": "Booked: {session}",
     "event_reminder": "Reminder: {title} is on {when}",
     "event_changed": "Changed: {title} is now on {when}",
     "event_cancelled": "Cancelled: {title}",

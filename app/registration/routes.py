@@ -10,6 +10,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -433,18 +434,27 @@ def book_session(slug: str, session_id: int):
         booking = services.book_session(current_user._get_current_object(), session)
     except services.RegistrationError as exc:
         db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(back, code=303)
+        return _booking_answer(back, str(exc), "danger", 409)
     db.session.commit()
     if booking.status == services.BOOKED:
-        flash(f"Your seat in “{session.title}” is booked.", "success")
-    else:
-        position = services.session_waitlist_position(booking)
-        flash(
-            f"“{session.title}” is full: you are number {position} on its waiting list. "
-            "If a seat comes up it is yours and we will email you.",
-            "info",
+        return _booking_answer(
+            back, f"Your seat in “{session.title}” is booked. We have emailed you.", "success"
         )
+    position = services.session_waitlist_position(booking)
+    return _booking_answer(
+        back,
+        f"“{session.title}” is full: you are number {position} on its waiting list. "
+        "If a seat comes up it is yours and we will email you.",
+        "info",
+    )
+
+
+def _booking_answer(back: str, message: str, category: str, status: int = 200):
+    """The agenda's script asks for JSON and shows the message on the session's card; a
+    plain form post gets it as a flash on the page it came from."""
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(ok=status == 200, message=message, category=category), status
+    flash(message, category)
     return redirect(back, code=303)
 
 
@@ -459,8 +469,6 @@ def cancel_booking(slug: str, session_id: int):
         services.cancel_booking(current_user._get_current_object(), session)
     except services.RegistrationError as exc:
         db.session.rollback()
-        flash(str(exc), "danger")
-        return redirect(back, code=303)
+        return _booking_answer(back, str(exc), "danger", 409)
     db.session.commit()
-    flash(f"You have given up your place in “{session.title}”.", "success")
-    return redirect(back, code=303)
+    return _booking_answer(back, f"You have given up your place in “{session.title}”.", "success")

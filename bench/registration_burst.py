@@ -23,6 +23,7 @@ Drops the database unless --keep.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import http.client
 import os
 import re
@@ -82,7 +83,7 @@ def seed(database_url: str, attempts: int, seats: int) -> tuple[int, list[str]]:
     from sqlalchemy import insert
 
     from app import create_app
-    from app.auth.models import Organisation, User
+    from app.auth.models import LoginSession, Organisation, User
     from app.benchmark.models import BenchmarkResponse
     from app.events.models import Event, TicketType, Venue
     from app.extensions import db
@@ -111,7 +112,7 @@ def seed(database_url: str, attempts: int, seats: int) -> tuple[int, list[str]]:
         rows = [
             {"email": f"delegate{i}@example.com", "name": f"Delegate {i}",
              "password_hash": hashed, "role": "delegate", "organisation_id": org.id,
-             "active": True, "created_at": now}
+             "active": True, "created_at": now, "email_verified_at": now}
             for i in range(attempts)
         ]  # fmt: skip
         db.session.execute(insert(User), rows)
@@ -127,7 +128,16 @@ def seed(database_url: str, attempts: int, seats: int) -> tuple[int, list[str]]:
         serializer = app.session_interface.get_signing_serializer(app)
         # Every delegate shares the probe's password hash, so one fingerprint serves all.
         fingerprint = probe.password_fingerprint
-        cookies = [serializer.dumps({"_user_id": f"{i}.{fingerprint}", "_fresh": True})
+        # Each delegate is signed in: a server-side login session and its key in the cookie.
+        keys = {i: secrets.token_urlsafe(24) for i in ids}
+        db.session.execute(
+            insert(LoginSession),
+            [{"user_id": i, "key_hash": hashlib.sha256(k.encode()).hexdigest(),
+              "created_at": now, "expires_at": now + timedelta(days=1)}
+             for i, k in keys.items()],
+        )  # fmt: skip
+        db.session.commit()
+        cookies = [serializer.dumps({"_user_id": f"{i}.{fingerprint}.{keys[i]}", "_fresh": True})
                    for i in ids]  # fmt: skip
         ticket_type_id = event.ticket_types[0].id
         db.engine.dispose()

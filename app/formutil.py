@@ -1,6 +1,15 @@
 """Form helpers shared by the edit screens."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask_wtf import FlaskForm
+from wtforms.fields.choices import SelectChoice
+
+
+def options(pairs: Iterable[tuple[Any, str]]) -> list[SelectChoice]:
+    """(value, label) pairs as the choices WTForms takes (it no longer takes bare tuples)."""
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 def prefill(form: FlaskForm, obj: object, **overrides) -> None:

@@ -15,6 +15,7 @@ from app.api.tokens import TokenError, create_api_token, revoke_api_token, token
 from app.auth.roles import require_roles
 from app.extensions import db
 from app.forms import FlaskForm
+from app.formutil import options
 from app.timeutil import to_utc
 
 bp = Blueprint("api_tokens", __name__, url_prefix="/organiser/api-tokens")
@@ -26,10 +27,12 @@ class TokenForm(FlaskForm):
                        description="What it is for, e.g. “CRM sync”.")  # fmt: skip
     scopes = SelectMultipleField(
         "Scopes",
-        choices=[
-            ("read", "read: events, registrations, attendance, agenda"),
-            ("write", "write: register, cancel, check in"),
-        ],
+        choices=options(
+            [
+                ("read", "read: events, registrations, attendance, agenda"),
+                ("write", "write: register, cancel, check in"),
+            ]
+        ),
         default=["read"],
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),

@@ -6,6 +6,7 @@ from wtforms.validators import Length, Optional
 
 from app.benchmark.sic import SIC_DIVISIONS, SIZE_BANDS
 from app.forms import FlaskForm
+from app.formutil import options
 
 
 class OrganisationForm(FlaskForm):
@@ -22,12 +23,14 @@ class OrganisationForm(FlaskForm):
     # Choices are checked by the service, with a message of its own.
     sector = SelectField(
         "Sector (SIC division)",
-        choices=[("", "— choose —")]
-        + [(code, f"{code} · {title}") for code, title in SIC_DIVISIONS.items()],
+        choices=options(
+            [("", "— choose —")]
+            + [(code, f"{code} · {title}") for code, title in SIC_DIVISIONS.items()]
+        ),
         validate_choice=False,
     )
     size_band = SelectField(
         "Size (full-time equivalent employees)",
-        choices=[("", "— choose —"), *SIZE_BANDS.items()],
+        choices=options([("", "— choose —"), *SIZE_BANDS.items()]),
         validate_choice=False,
     )

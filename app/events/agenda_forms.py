@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.events.agenda_services import KIND_LABELS, MAX_SPEAKERS
 from app.forms import FlaskForm
+from app.formutil import options
 from app.pillars import PILLARS
 
 
@@ -27,7 +28,9 @@ class CheckboxesField(SelectMultipleField):
 
 class SessionForm(FlaskForm):
     title = StringField("Title", validators=[DataRequired(), Length(max=200)])
-    kind = SelectField("Kind", choices=[(k.value, label) for k, label in KIND_LABELS.items()])
+    kind = SelectField(
+        "Kind", choices=options((k.value, label) for k, label in KIND_LABELS.items())
+    )
     day = DateField("Day", validators=[DataRequired(message="Choose the day.")])
     starts = TimeField("Starts (UK time)", validators=[DataRequired(message="Enter a time.")])
     ends = TimeField("Ends (UK time)", validators=[DataRequired(message="Enter a time.")])
@@ -39,7 +42,7 @@ class SessionForm(FlaskForm):
         "Seats to book", validators=[Optional(), NumberRange(min=1, max=10000)],
         description="For workshops that delegates book. Empty: no booking.",
     )  # fmt: skip
-    pillars = CheckboxesField("Themes", choices=list(PILLARS.items()))
+    pillars = CheckboxesField("Themes", choices=options(PILLARS.items()))
     speakers = FieldList(
         SelectField("Speaker", coerce=int, validate_choice=False),
         min_entries=MAX_SPEAKERS,

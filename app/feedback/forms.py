@@ -2,9 +2,12 @@ from wtforms import RadioField, SelectMultipleField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from app.forms import FlaskForm
+from app.formutil import options
 from app.pillars import PILLARS
 
-RATINGS = [("5", "Excellent"), ("4", "Good"), ("3", "Fair"), ("2", "Poor"), ("1", "Very poor")]
+RATINGS = options(
+    [("5", "Excellent"), ("4", "Good"), ("3", "Fair"), ("2", "Poor"), ("1", "Very poor")]
+)
 
 
 class FeedbackForm(FlaskForm):
@@ -12,12 +15,12 @@ class FeedbackForm(FlaskForm):
                         validators=[DataRequired(message="Choose a rating.")])  # fmt: skip
     recommend = RadioField(
         "Would you recommend it to another manufacturer?",
-        choices=[("yes", "Yes"), ("no", "No")],
+        choices=options([("yes", "Yes"), ("no", "No")]),
         validators=[DataRequired(message="Choose yes or no.")],
     )
     pillars = SelectMultipleField(
         "Where will your business act on what you learned?",
-        choices=list(PILLARS.items()),
+        choices=options(PILLARS.items()),
         description="Tick any that apply: the programme follows up with matching workshops.",
     )
     actions = TextAreaField(

@@ -40,7 +40,7 @@ from app.events.speaker_services import (
     update_speaker,
 )
 from app.extensions import db
-from app.formutil import prefill
+from app.formutil import options, prefill
 from app.organiser import bp
 from app.organiser.forms import StatusForm
 from app.timeutil import to_local, to_utc
@@ -200,10 +200,10 @@ def _builder_grid(event: Event, day: date, rooms: list[Room], sessions: list[Age
 def _session_form(event: Event, session: AgendaSession | None = None) -> SessionForm:
     form = SessionForm()
     rooms = list(event.venue.rooms) if event.venue else []
-    form.room_id.choices = [(r.id, r.name) for r in rooms] + [(0, "No room (all rooms)")]
+    form.room_id.choices = options([(r.id, r.name) for r in rooms] + [(0, "No room (all rooms)")])
     speakers = db.session.execute(select(Speaker).order_by(Speaker.name)).scalars().all()
-    choices = [(0, "—")] + [(s.id, f"{s.name} ({s.organisation})" if s.organisation else s.name)
-                            for s in speakers]  # fmt: skip
+    choices = options([(0, "—")] + [(s.id, f"{s.name} ({s.organisation})" if s.organisation
+                                     else s.name) for s in speakers])  # fmt: skip
     for entry in form.speakers:
         entry.choices = choices
     if request.method == "GET":
@@ -240,8 +240,8 @@ def _prefill(form: SessionForm, event: Event) -> None:
     form.starts.data = starts
     form.ends.data = (datetime.combine(form.day.data, starts) + timedelta(minutes=45)).time()
     room_id = request.args.get("room_id", type=int)
-    valid = {c[0] for c in form.room_id.choices}
-    form.room_id.data = room_id if room_id in valid else form.room_id.choices[0][0]
+    valid = {c.value for c in form.room_id.choices}
+    form.room_id.data = room_id if room_id in valid else form.room_id.choices[0].value
     form.kind.data = "talk"
 
 

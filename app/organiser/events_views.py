@@ -24,7 +24,7 @@ from app.events.services import (
     update_venue,
 )
 from app.extensions import db
-from app.formutil import prefill
+from app.formutil import options, prefill
 from app.organiser import bp
 from app.organiser.forms import (
     DuplicateEventForm,
@@ -78,9 +78,9 @@ def dashboard():
 def _event_form(event: Event | None = None) -> EventForm:
     form = EventForm(obj=None)
     venues = db.session.execute(select(Venue).order_by(Venue.name)).scalars()
-    form.venue_id.choices = [(0, "— choose —")] + [(v.id, v.name) for v in venues]
+    form.venue_id.choices = options([(0, "— choose —")] + [(v.id, v.name) for v in venues])
     orgs = db.session.execute(select(Organisation).order_by(Organisation.name)).scalars()
-    form.host_organisation_id.choices = [(0, "— none —")] + [(o.id, o.name) for o in orgs]
+    form.host_organisation_id.choices = options([(0, "— none —")] + [(o.id, o.name) for o in orgs])
     if event is not None and request.method == "GET":
         prefill(
             form,

@@ -14,7 +14,10 @@ from app.organiser import bp
 def event_feedback(event_id: int):
     event = db.get_or_404(Event, event_id, description="No such event.")
     return render_template(
-        "organiser/feedback.html", event=event, s=summary(event), labels=dict(RATINGS)
+        "organiser/feedback.html",
+        event=event,
+        s=summary(event),
+        labels={c.value: c.label for c in RATINGS},
     )
 
 

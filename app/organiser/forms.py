@@ -23,6 +23,7 @@ from wtforms.validators import (
 
 from app.events.models import EventKind
 from app.forms import FlaskForm
+from app.formutil import options
 from app.pillars import PILLARS
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -44,7 +45,9 @@ class EventForm(FlaskForm):
         ],
         description="The part after /events/. Leave empty to make one from the title.",
     )
-    kind = SelectField("Kind", choices=[(k.value, label) for k, label in KIND_LABELS.items()])
+    kind = SelectField(
+        "Kind", choices=options((k.value, label) for k, label in KIND_LABELS.items())
+    )
     summary = StringField("One-line summary", validators=[Optional(), Length(max=300)])
     description = TextAreaField(
         "Description", validators=[Optional(), Length(max=20000)], description="Markdown.",
@@ -67,7 +70,7 @@ class EventForm(FlaskForm):
     )
     requires_benchmark = BooleanField("Delegates' businesses must complete the benchmark")
     host_organisation_id = SelectField("Host business (site visits)", coerce=int)
-    pillars = SelectMultipleField("Themes (benchmark pillars)", choices=list(PILLARS.items()))
+    pillars = SelectMultipleField("Themes (benchmark pillars)", choices=options(PILLARS.items()))
 
     def validate_ends_at(self, field):
         if self.starts_at.data and field.data and field.data <= self.starts_at.data:

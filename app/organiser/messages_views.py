@@ -8,6 +8,7 @@ from sqlalchemy.exc import IntegrityError
 
 from app.events.models import Event
 from app.extensions import db
+from app.formutil import options
 from app.messages.forms import AnnouncementForm
 from app.messages.services import (
     MessageError,
@@ -26,9 +27,9 @@ from app.outbox.services import batch_progress
 def messages(event_id: int):
     event = db.get_or_404(Event, event_id, description="No such event.")
     form = AnnouncementForm()
-    form.audience.choices = [("", "Choose…")] + [
-        (c.key, f"{c.label} ({c.count})") for c in audience_choices(event)
-    ]
+    form.audience.choices = options(
+        [("", "Choose…")] + [(c.key, f"{c.label} ({c.count})") for c in audience_choices(event)]
+    )
     status = 200
     if form.validate_on_submit():
         if form.confirm.data:

@@ -7,7 +7,7 @@ from flask_login import current_user
 
 from app.events.models import Event
 from app.extensions import db
-from app.formutil import prefill
+from app.formutil import options, prefill
 from app.organiser import bp
 from app.organiser.forms import StatusForm
 from app.questions import services
@@ -61,7 +61,7 @@ def _local(value, tz: str):
 
 def _edit(event: Event, question: RegistrationQuestion | None):
     form = QuestionForm()
-    form.ticket_type_ids.choices = [(t.id, t.name) for t in event.ticket_types]
+    form.ticket_type_ids.choices = options((t.id, t.name) for t in event.ticket_types)
     if request.method == "GET" and question is not None:
         prefill(form, question, choices="\n".join(question.choices))
     status = 200

@@ -13,6 +13,7 @@ from app.converters import id_arg
 from app.csvexport import csv_response
 from app.events.models import Event, TicketType
 from app.extensions import db
+from app.formutil import options
 from app.organiser import bp
 from app.organiser.forms import AddDelegateForm
 from app.outbox import services as outbox_services
@@ -152,10 +153,10 @@ def add_delegate(event_id: int):
     """Register someone on their behalf: an existing account, or a new one for that email."""
     event = _event_or_404(event_id)
     form = AddDelegateForm()
-    form.ticket_type.choices = [
+    form.ticket_type.choices = options(
         (t.id, f"{t.name} · {format_pence(t.price_pence)}" + (" (hidden)" if t.hidden else ""))
         for t in event.ticket_types
-    ]
+    )
     status = 200
     answer_errors: dict[int, str] = {}
     if form.validate_on_submit():

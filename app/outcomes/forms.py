@@ -15,6 +15,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from app.forms import FlaskForm
+from app.formutil import options
 from app.outcomes.models import BUILT_IN_INDICATORS, ClaimKind
 from app.outcomes.services import HEADCOUNT_BANDS, NOVELTY, PARTNER_KINDS, TURNOVER_BANDS
 
@@ -67,11 +68,11 @@ class EventNetworkForm(FlaskForm):
 
 class DeclarationForm(FlaskForm):
     headcount_band = SelectField(
-        "People employed (headcount)", choices=[("", "Choose…"), *HEADCOUNT_BANDS.items()],
+        "People employed (headcount)", choices=options([("", "Choose…"), *HEADCOUNT_BANDS.items()]),
         validators=[DataRequired(message="Choose a headcount band.")],
     )  # fmt: skip
     turnover_band = SelectField(
-        "Annual turnover", choices=[("", "Choose…"), *TURNOVER_BANDS.items()],
+        "Annual turnover", choices=options([("", "Choose…"), *TURNOVER_BANDS.items()]),
         validators=[DataRequired(message="Choose a turnover band.")],
     )  # fmt: skip
     subsidies_gbp = IntegerField(
@@ -96,7 +97,7 @@ CLAIM_KINDS = {
 
 
 class ClaimForm(FlaskForm):
-    kind = SelectField("What happened", choices=list(CLAIM_KINDS.items()))
+    kind = SelectField("What happened", choices=options(CLAIM_KINDS.items()))
     title = StringField(
         "Role, product or partner", validators=[Optional(), Length(max=200)],
         description="The role created, the product's name, or the partner's name.",
@@ -104,9 +105,11 @@ class ClaimForm(FlaskForm):
     fte = DecimalField(
         "Jobs (full-time equivalent)", places=1, validators=[Optional(), NumberRange(0.1, 1000)]
     )
-    novelty = SelectField("New to", choices=[("", "—"), *NOVELTY.items()], validators=[Optional()])
+    novelty = SelectField(
+        "New to", choices=options([("", "—"), *NOVELTY.items()]), validators=[Optional()]
+    )
     partner_kind = SelectField(
-        "Partner is", choices=[("", "—"), *PARTNER_KINDS.items()], validators=[Optional()]
+        "Partner is", choices=options([("", "—"), *PARTNER_KINDS.items()]), validators=[Optional()]
     )
     indicator_id = SelectField("Indicator", coerce=str, choices=[], validators=[Optional()])
     count = IntegerField("How many", validators=[Optional(), NumberRange(1, 10_000)])
@@ -121,7 +124,9 @@ class ClaimForm(FlaskForm):
 
 
 class ReviewForm(FlaskForm):
-    decision = SelectField("Decision", choices=[("verified", "Verify"), ("rejected", "Reject")])
+    decision = SelectField(
+        "Decision", choices=options([("verified", "Verify"), ("rejected", "Reject")])
+    )
     note = StringField("Note", validators=[Optional(), Length(max=1000)])
 
 

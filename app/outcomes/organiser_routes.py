@@ -14,6 +14,7 @@ from app.auth.roles import require_roles
 from app.csvexport import csv_response
 from app.events.models import Event
 from app.extensions import db
+from app.formutil import options
 from app.outcomes import services, splits
 from app.outcomes.exports import evidence_rows, number, return_rows, xlsx_response
 from app.outcomes.forms import (
@@ -207,7 +208,9 @@ def add_network():
 def set_event_network(event_id: int):
     event = db.get_or_404(Event, event_id)
     form = EventNetworkForm()
-    form.network_id.choices = [("", "None")] + [(str(n.id), n.name) for n in services.networks()]
+    form.network_id.choices = options(
+        [("", "None")] + [(str(n.id), n.name) for n in services.networks()]
+    )
     if not form.validate_on_submit():
         abort(400, "Choose one of the networks.")
     try:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import render_template
 
 from app.auth.models import Organisation
+from app.formutil import options
 from app.outcomes import services
 from app.outcomes.forms import CLAIM_KINDS, ClaimForm, DeclarationForm, ReviewForm
 from app.outcomes.models import Programme
@@ -27,9 +28,9 @@ def declaration_values(form: DeclarationForm) -> dict:
 def claim_form(programme: Programme) -> ClaimForm:
     form = ClaimForm()
     customs = [i for i in programme.indicators if not i.built_in]
-    form.indicator_id.choices = [("", "—")] + [(str(i.id), i.title) for i in customs]
+    form.indicator_id.choices = options([("", "—")] + [(str(i.id), i.title) for i in customs])
     if not customs:
-        form.kind.choices = [c for c in form.kind.choices if c[0] != "custom"]
+        form.kind.choices = [c for c in form.kind.choices if c.value != "custom"]
     return form
 
 

@@ -12,12 +12,15 @@ from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from app.forms import FlaskForm
+from app.formutil import options
 from app.questions.models import KIND_LABELS
 
 
 class QuestionForm(FlaskForm):
     label = StringField("Question", validators=[DataRequired(), Length(max=200)])
-    kind = SelectField("Kind of answer", choices=[(k.value, v) for k, v in KIND_LABELS.items()])
+    kind = SelectField(
+        "Kind of answer", choices=options((k.value, v) for k, v in KIND_LABELS.items())
+    )
     help_text = TextAreaField(
         "Help text", validators=[Optional(), Length(max=1000)], render_kw={"rows": 2},
         description="Shown under the question.",

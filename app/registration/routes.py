@@ -26,6 +26,7 @@ from app.events.availability import availability
 from app.events.models import AgendaSession, Event
 from app.events.services import public_event_or_none
 from app.extensions import db, limiter
+from app.formutil import options
 from app.questions import services as questions
 from app.questions.routes import form_context as question_context
 from app.registration import services
@@ -88,7 +89,7 @@ def register(slug: str):
     now = utcnow()
     ticket_types = [t for t in event.ticket_types if not t.hidden]
     form = RegisterForm()
-    form.ticket_type.choices = [(t.id, t.name) for t in ticket_types]
+    form.ticket_type.choices = options((t.id, t.name) for t in ticket_types)
     closed = services.registration_closed_reason(event, None, now)
     existing = waiting = None
     if current_user.is_authenticated:
@@ -310,8 +311,8 @@ def register_colleague_page(slug: str):
     now = utcnow()
     ticket_types = [t for t in event.ticket_types if not t.hidden]
     form = ColleagueForm()
-    form.ticket_type.choices = [(t.id, f"{t.name} · {format_pence(t.price_pence)}")
-                                for t in ticket_types]  # fmt: skip
+    form.ticket_type.choices = options((t.id, f"{t.name} · {format_pence(t.price_pence)}")
+                                       for t in ticket_types)  # fmt: skip
     closed = services.registration_closed_reason(event, None, now)
     status = 200
     answer_errors: dict[int, str] = {}

@@ -30,7 +30,7 @@ EQUIVALENT = Path(__file__).with_name("mutants_equivalent.txt")
 LINKED = ["app", "tests", "migrations", "config.py", "wsgi.py"]
 
 # module name -> (file to mutate, the tests that target it). When a module is split or moved,
-# follow it here; add the outbox and business-membership rules when they land.
+# follow it here; add the email outbox's rules when they land.
 MODULES: dict[str, tuple[str, list[str]]] = {
     "checkin-services": (
         "app/checkin/services.py",
@@ -50,9 +50,12 @@ MODULES: dict[str, tuple[str, list[str]]] = {
         [
             "tests/unit/registration/test_registration_services.py",
             "tests/unit/registration/test_seat_rules.py",
+            "tests/unit/registration/test_ending_rules.py",
+            "tests/unit/registration/test_hold_rounds.py",
             "tests/unit/registration/test_event_reminders.py",
         ],
     ),
+    "membership": ("app/auth/membership.py", ["tests/http/test_membership.py"]),
     "benchmark-scoring": ("app/benchmark/scoring.py", ["tests/unit/benchmark/test_scoring.py"]),
     "benchmark-peers": ("app/benchmark/peers.py", ["tests/unit/benchmark/test_peers.py"]),
 }

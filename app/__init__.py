@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.feedback.routes import bp as feedback_bp
     from app.feeds.routes import bp as feeds_bp
     from app.health import bp as health_bp
+    from app.hosts.routes import bp as hosts_bp
     from app.imports.views import bp as imports_bp
     from app.organiser.routes import bp as organiser_bp
     from app.outcomes.business_routes import bp as business_bp
@@ -120,6 +121,7 @@ def _register_blueprints(app: Flask) -> None:
         api_tokens_bp,
         webhooks_bp,
         imports_bp,
+        hosts_bp,
     ):
         app.register_blueprint(bp)
 

@@ -16,6 +16,7 @@ from app.events.models import (
     Venue,
 )
 from app.feedback.models import Feedback, FeedbackInvitation
+from app.hosts.models import HostDecision, HostMember, VisitSettings
 from app.messages.models import Announcement
 from app.outbox.models import OutboxMessage
 from app.outcomes.models import (
@@ -35,6 +36,9 @@ from app.registration.models import EmailLog, Registration, RegistrationLog, Ses
 from app.webhooks.models import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
+    "HostDecision",
+    "HostMember",
+    "VisitSettings",
     "ApiToken",
     "WebhookDelivery",
     "WebhookEndpoint",

@@ -32,7 +32,7 @@ from app.templating import format_local, format_pence
 from app.urls import local_path
 
 S = RegistrationStatus
-STATES = [S.CONFIRMED, S.PENDING_BENCHMARK, S.PENDING_PAYMENT, S.WAITLISTED]
+STATES = [S.CONFIRMED, S.PENDING_BENCHMARK, S.PENDING_PAYMENT, S.AWAITING_HOST, S.WAITLISTED]
 STATES += [S.CANCELLED, S.REFUNDED]
 BENCHMARK_FILTERS = {"valid": "Benchmark valid", "missing": "Benchmark missing"}
 MAX_ROWS = 2000

@@ -49,6 +49,7 @@ ARRIVAL_EMAIL = {
     S.PENDING_BENCHMARK: "pending_benchmark",
     S.PENDING_PAYMENT: "pending_payment",
     S.WAITLISTED: "waitlisted",
+    S.AWAITING_HOST: "awaiting_host",
 }
 
 

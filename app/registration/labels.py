@@ -5,6 +5,7 @@ from app.registration.models import RegistrationStatus as S
 STATUS_LABELS = {
     S.PENDING_PAYMENT: "awaiting payment",
     S.PENDING_BENCHMARK: "awaiting the benchmark",
+    S.AWAITING_HOST: "awaiting the host",
     S.CONFIRMED: "confirmed",
     S.WAITLISTED: "on the waiting list",
     S.CANCELLED: "cancelled",

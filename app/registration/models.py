@@ -15,6 +15,7 @@ from app.models_base import ClippedString, created_at_column, updated_at_column
 class RegistrationStatus(enum.StrEnum):
     PENDING_PAYMENT = "pending_payment"
     PENDING_BENCHMARK = "pending_benchmark"
+    AWAITING_HOST = "awaiting_host"  # a site visit whose host approves each visitor
     CONFIRMED = "confirmed"
     WAITLISTED = "waitlisted"
     CANCELLED = "cancelled"

@@ -25,6 +25,7 @@ from app.auth.models import User
 from app.benchmark.models import BenchmarkResponse
 from app.events.models import Event, TicketType
 from app.extensions import db
+from app.hosts.gate import awaits_host
 from app.registration import emails
 from app.registration.models import (
     Registration,
@@ -36,7 +37,7 @@ from app.templating import format_local
 from app.timeutil import utcnow
 
 S = RegistrationStatus
-HOLDING = (S.PENDING_PAYMENT, S.PENDING_BENCHMARK, S.CONFIRMED)
+HOLDING = (S.AWAITING_HOST, S.PENDING_PAYMENT, S.PENDING_BENCHMARK, S.CONFIRMED)
 LIVE = (*HOLDING, S.WAITLISTED)
 BENCHMARK_VALID_FOR = timedelta(days=365)
 # A paid registration still waiting for its benchmark keeps its seat; remind this often.
@@ -179,7 +180,13 @@ def format_when(value: datetime, tz: str) -> str:
 def advance(registration: Registration, actor: User | None, now: datetime) -> None:
     """A registration holding a seat moves as far as its gates allow, and says so by email."""
     event = registration.event
-    if not registration.is_paid:
+    if awaits_host(registration):
+        # The host decides first: the seat is held, with no deadline and no QR, until then.
+        registration.status = S.AWAITING_HOST
+        registration.hold_expires_at = None
+        log_action(registration, "awaiting_host", actor)
+        emails.send_registration_email(registration, "awaiting_host")
+    elif not registration.is_paid:
         registration.status = S.PENDING_PAYMENT
         registration.hold_expires_at = registration.hold_expires_at or hold_expiry(event, now)
         log_action(registration, "pending_payment", actor)

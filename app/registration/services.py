@@ -355,9 +355,11 @@ def release_registration(
     reason: str,
     now: datetime | None = None,
     status: str = S.CANCELLED,
+    email_kind: str | None = None,
 ) -> Registration:
     """End a registration: free its seat and its workshop seats, record who and why, email the
-    delegate and hand the seat to the waiting list. Ending one already ended changes nothing."""
+    delegate (`email_kind` when the usual cancelled/refunded email would say too much) and hand
+    the seat to the waiting list. Ending one already ended changes nothing."""
     now = now or utcnow()
     if registration.status in ENDED:
         return registration
@@ -381,7 +383,7 @@ def release_registration(
         end_booking(booking, actor, now)
     emails.send_registration_email(
         registration,
-        "refunded" if status == S.REFUNDED else "cancelled",
+        email_kind or ("refunded" if status == S.REFUNDED else "cancelled"),
         extra={"reason": reason},
     )
     db.session.flush()

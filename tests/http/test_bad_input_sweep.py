@@ -40,6 +40,7 @@ from app.benchmark.questionnaire import current_questionnaire
 from app.checkin.models import CheckIn, EventStaff
 from app.checkin.services import redeem_ticket
 from app.demo import seed_demo
+from app.demo.hosts import VISIT_SLUG as HOSTED_VISIT
 from app.demo.programme import CONFERENCE_SLUG
 from app.events.agenda_services import MAX_SPEAKERS
 from app.events.models import AgendaSession, Event, Speaker
@@ -379,7 +380,10 @@ def demo(app, monkeypatch) -> Demo:
         "claim_id": str(db.session.execute(select(OutcomeClaim.id)).scalars().first()),
         "question_id": str(
             db.session.execute(
-                select(RegistrationQuestion.id).where(RegistrationQuestion.kind == "consent")
+                select(RegistrationQuestion.id).where(
+                    RegistrationQuestion.kind == "consent",
+                    RegistrationQuestion.event_id == conference.id,
+                )
             ).scalar_one()
         ),
         "preset": "access",
@@ -395,6 +399,7 @@ def demo(app, monkeypatch) -> Demo:
             "organiser": _user("organiser@example.com"),
             "speaker": _user(speaker.user.email),
             "newcomer": _user("sophie.lane@example.com"),
+            "host": _user("host@example.com"),
         },
         values=values,
         speaker_slug=speaker.slug,
@@ -460,6 +465,8 @@ def _real_values(rule, demo: Demo) -> dict[str, str]:
     values = dict(demo.values)
     if rule.rule.startswith("/speakers/"):
         values["slug"] = demo.speaker_slug
+    if rule.rule.startswith("/host/"):
+        values["slug"] = HOSTED_VISIT
     if rule.rule.startswith("/auth/reset/"):
         values["token"] = make_reset_token(demo.users["delegate"])
     return values
@@ -764,6 +771,7 @@ EXPECTED_FORMS = {
                  "registration.cancel_booking", "agenda.star", "feeds.reset_calendar_token"},
     "newcomer": {"benchmark.step", "benchmark.metrics", "benchmark.submit"},
     "speaker": {"speakers.own_profile", "benchmark.organisation"},
+    "host": {"hosts.approve", "hosts.decline", "hosts.settings"},
     "organiser": {
         "organiser.new_event", "organiser.edit_event", "organiser.new_session",
         "organiser.edit_session", "organiser.new_ticket_type", "organiser.edit_ticket_type",

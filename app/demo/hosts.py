@@ -1,0 +1,95 @@
+"""Demo hosts: the engineering innovation centre hosts its visit, approves each visitor, asks
+them to accept its safety brief and confidentiality terms, and has one applicant waiting."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+from app.auth.models import Organisation, Role, User
+from app.benchmark.questionnaire import current_questionnaire
+from app.demo import benchmark as demo_benchmark
+from app.extensions import db
+from app.hosts.models import HostMember, VisitSettings
+from app.questions import services as questions
+from app.registration import emails
+from app.registration import services as registrations
+
+HOST_ORG = ("Fenland Engineering Innovation Centre Ltd", "13377010", "72", "large", 260, "NR14 8FB")
+HOST_PILLARS = ("automation", "innovation")
+VISIT_SLUG = "site-visit-innovation-centre"
+APPLICANT = 7  # a delegate index: waits for the host's decision
+
+SAFETY_TERMS = """\
+**Safety brief.** On the workshop floor every visitor wears:
+
+- safety boots (bring your own, or tell us your size a week ahead);
+- a hi-vis vest (provided at reception);
+- eye protection (provided);
+- long sleeves and trousers, and no loose jewellery near the machines.
+
+**Photography.** No photographs or video anywhere on site.
+
+**Confidentiality terms, version 1.** Some of the equipment you will see belongs to client
+projects. You agree not to disclose what you see of client work, and not to approach the
+centre's clients about it.
+"""
+CONSENT_LABEL = (
+    "I will wear the PPE in the safety brief and accept the confidentiality terms (version 1)"
+)
+
+
+def load(ctx: dict) -> None:
+    now = ctx["now"]
+    name, number, sector, band, fte, postcode = HOST_ORG
+    org = Organisation(
+        name=name, companies_house_number=number, sector=sector, size_band=band, fte=fte,
+        postcode=postcode, verified_at=now,
+    )  # fmt: skip
+    host = User(
+        email="host@example.com", name="Harriet Cole", role=Role.DELEGATE,
+        job_title="Centre Manager", organisation=org, email_verified_at=now,
+        is_business_admin=True,
+    )  # fmt: skip
+    host.set_password("host")
+    db.session.add_all([org, host])
+    db.session.flush()
+    rng = random.Random(9014)
+    targets = {key: rng.uniform(1.5, 3.0) for key in current_questionnaire().pillar_keys}
+    answers = demo_benchmark._answers(rng, targets, HOST_PILLARS)
+    db.session.add(
+        demo_benchmark._response(
+            org, host, answers, demo_benchmark._metrics(rng, org), now - timedelta(days=40)
+        )
+    )
+
+    visit = next(v for v in ctx["visits"] if v.slug == VISIT_SLUG)
+    visit.host_organisation = org
+    db.session.add_all(
+        [
+            HostMember(user_id=host.id, organisation_id=org.id, marked_by_id=ctx["organiser"].id),
+            VisitSettings(
+                event_id=visit.id,
+                requires_approval=True,
+                excluded_businesses="",
+                excluded_sectors="26 (a client's competitors make electronics)",
+            ),
+        ]
+    )
+    consent = questions.save_question(
+        ctx["organiser"], visit, label=CONSENT_LABEL, kind="consent", terms_text=SAFETY_TERMS,
+        required=True,
+    )  # fmt: skip
+    db.session.flush()
+
+    applicant = ctx["delegates"][APPLICANT]
+    with emails.quiet():
+        registration = registrations.register_delegate(
+            applicant, visit, visit.ticket_types[0], now=now
+        )
+    parsed = questions.parse_answers(
+        [consent], registration.ticket_type_id, {f"q-{consent.id}": ["on"]}
+    )
+    questions.save_answers(registration, parsed)
+    ctx["host"] = host
+    db.session.flush()

@@ -1,0 +1,25 @@
+"""The host-approval gate the registration rules ask about (models only: no import cycle)."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.hosts.models import HostDecision, VisitSettings
+
+
+def requires_approval(event_id: int) -> bool:
+    settings = db.session.get(VisitSettings, event_id)
+    return bool(settings and settings.requires_approval)
+
+
+def awaits_host(registration) -> bool:
+    """True while a registration for a visit that needs approval has not been approved."""
+    if not requires_approval(registration.event_id):
+        return False
+    approved = db.session.execute(
+        select(HostDecision.registration_id).where(
+            HostDecision.registration_id == registration.id, HostDecision.decision == "approved"
+        )
+    ).first()
+    return approved is None

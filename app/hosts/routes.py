@@ -1,0 +1,145 @@
+"""The host area: a host's visits, its applicants, approve and decline."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+from sqlalchemy import select
+
+from app.auth.models import User
+from app.auth.roles import check_roles
+from app.events.models import Event
+from app.extensions import db, login_manager
+from app.hosts import services
+from app.hosts.services import HostError
+from app.registration.forms import ActionForm
+from app.registration.models import Registration
+from app.registration.services import status_label
+from app.timeutil import utcnow
+
+bp = Blueprint("hosts", __name__)
+
+
+@bp.before_request
+def _hosts_only() -> None:
+    """Hosts and organisers only; deny by default."""
+    if not current_user.is_authenticated:
+        abort(login_manager.unauthorized())
+    if not (current_user.is_organiser or services.is_host(current_user)):
+        check_roles("organiser")  # 403 with the usual page
+
+
+def _visit(slug: str) -> Event:
+    event = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
+    if event is None:
+        abort(404)
+    if not services.can_host(current_user, event):
+        abort(403)
+    return event
+
+
+@bp.get("/host")
+def index():
+    return render_template(
+        "hosts/index.html", visits=services.visits_for(current_user), now=utcnow()
+    )
+
+
+@bp.get("/host/<slug>")
+def visit(slug: str):
+    event = _visit(slug)
+    members = []
+    if current_user.is_organiser and event.host_organisation_id:
+        members = list(
+            db.session.execute(
+                select(User)
+                .where(User.organisation_id == event.host_organisation_id)
+                .order_by(User.name)
+            ).scalars()
+        )
+    return render_template(
+        "hosts/visit.html",
+        event=event,
+        applicants=services.applicants(event),
+        settings=services.settings_for(event.id),
+        members=members,
+        hosts={m.id for m in members if services.is_host(m)},
+        status_label=status_label,
+        form=ActionForm(),
+    )
+
+
+def _registration(event: Event, registration_id: int) -> Registration:
+    registration = db.get_or_404(Registration, registration_id)
+    if registration.event_id != event.id:
+        abort(404)
+    return registration
+
+
+def _act(slug: str, action) -> str:
+    event = _visit(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400, "The form had expired: please try again.")
+    try:
+        message = action(event)
+    except HostError as error:
+        db.session.rollback()
+        abort(409, str(error))
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("hosts.visit", slug=slug))
+
+
+@bp.post("/host/<slug>/registrations/<int:registration_id>/approve")
+def approve(slug: str, registration_id: int):
+    def action(event):
+        r = services.approve_visitor(current_user, _registration(event, registration_id))
+        return f"{r.user.name} is approved ({status_label(r.status)})."
+
+    return _act(slug, action)
+
+
+@bp.post("/host/<slug>/registrations/<int:registration_id>/decline")
+def decline(slug: str, registration_id: int):
+    reason = request.form.get("reason", "")
+    if len(reason) > 2000:
+        abort(400, "Keep the reason under 2,000 characters.")
+
+    def action(event):
+        r = services.decline_visitor(current_user, _registration(event, registration_id), reason)
+        return f"{r.user.name} is declined; the place goes to the waiting list."
+
+    return _act(slug, action)
+
+
+@bp.post("/host/<slug>/settings")
+def settings(slug: str):
+    form = request.form
+
+    def action(event):
+        services.update_settings(
+            current_user,
+            event,
+            requires_approval=form.get("requires_approval") == "y",
+            excluded_businesses=form.get("excluded_businesses", "")[:5000],
+            excluded_sectors=form.get("excluded_sectors", "")[:1000],
+        )
+        return "Visit settings saved."
+
+    return _act(slug, action)
+
+
+@bp.post("/host/<slug>/hosts/<int:user_id>")
+def mark_host(slug: str, user_id: int):
+    if not current_user.is_organiser:
+        abort(403)
+
+    def action(event):
+        member = db.get_or_404(User, user_id)
+        if member.organisation_id != event.host_organisation_id:
+            raise HostError(f"{member.name} is not a member of the host business.")
+        hosting = request.form.get("hosting") == "y"
+        services.mark_host(current_user, member, hosting)
+        return f"{member.name} {'hosts' if hosting else 'no longer hosts'} its visits."
+
+    return _act(slug, action)

@@ -1,0 +1,40 @@
+"""Code that runs in separate processes for the host race tests (see registration_workers)."""
+
+from __future__ import annotations
+
+import traceback
+
+from tests.unit.registration.registration_workers import _app
+
+
+def worker(database_url, jobs, barrier, results):
+    """Run ("decline" | "cancel", registration_id, actor_id) jobs after the barrier; report
+    (job, "ok" | "refused" | "error", detail)."""
+    app = _app(database_url)
+    from app.auth.models import User
+    from app.extensions import db
+    from app.hosts.services import HostError, decline_visitor
+    from app.registration.models import Registration
+    from app.registration.services import RegistrationError, cancel_registration
+
+    with app.app_context():
+        db.session.execute(db.select(Registration.id).limit(1)).all()
+        db.session.rollback()
+        barrier.wait()
+        for kind, registration_id, actor_id in jobs:
+            try:
+                actor = db.session.get(User, actor_id)
+                registration = db.session.get(Registration, registration_id)
+                if kind == "decline":
+                    decline_visitor(actor, registration, "no room")
+                else:
+                    cancel_registration(registration, actor)
+                db.session.commit()
+                results.put((kind, "ok", registration_id))
+            except (HostError, RegistrationError) as exc:
+                db.session.rollback()
+                results.put((kind, "refused", str(exc)))
+            except Exception:
+                db.session.rollback()
+                results.put((kind, "error", traceback.format_exc()))
+        db.engine.dispose()

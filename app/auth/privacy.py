@@ -70,11 +70,19 @@ def personal_data(user: User) -> dict:
         .where(SessionStar.user_id == user.id)
         .order_by(AgendaSession.starts_at)
     ).all()
-    emails = db.session.execute(
-        select(EmailLog.subject, EmailLog.kind, EmailLog.created_at)
-        .where(EmailLog.to == user.email)
-        .order_by(EmailLog.created_at)
+    # The person's messages by registration or account, never by address: whoever later takes
+    # over an address must not see its previous owner's mail.
+    about_places = db.session.execute(
+        select(EmailLog.subject, EmailLog.kind, EmailLog.created_at).where(
+            EmailLog.registration_id.in_(reg_ids)
+        )
     ).all()
+    about_account = db.session.execute(
+        select(OutboxMessage.subject, OutboxMessage.kind, OutboxMessage.created_at).where(
+            OutboxMessage.user_id == user.id, OutboxMessage.registration_id.is_(None)
+        )
+    ).all()
+    emails = sorted([*about_places, *about_account], key=lambda e: e.created_at)
     benchmarks = (
         db.session.execute(
             select(BenchmarkResponse)

@@ -27,6 +27,7 @@ from tests.factories import (
     make_user,
 )
 from tests.factories_checkin import make_registration
+from tests.factories_registration import make_delegate
 
 NEW_PASSWORD = "a brand new password"
 
@@ -381,3 +382,27 @@ def test_changing_to_an_address_with_an_account_answers_the_same_and_tells_its_o
     )
     assert "/me/email/" not in told.get_body(("plain",)).get_content()
     assert _fresh(user.id).email == "jo@example.com"
+
+
+def test_my_data_follows_the_person_not_the_address(app, client, login, outbox):
+    """Someone who later signs up with a person's old address sees none of their emails."""
+    first = login(make_delegate(email="jo@example.com"))
+    event = make_event(title="Lean day")
+    db.session.commit()
+    registered = client.post(
+        f"/events/{event.slug}/register", data={"ticket_type": event.ticket_types[0].id}
+    )
+    assert registered.status_code == 302
+    client.post("/me/settings/email", data={"email": "jo.new@example.com", "password": PASSWORD})
+    text = outbox[-1].get_body(("plain",)).get_content()
+    link = next(line for line in text.splitlines() if "/me/email/" in line).strip()
+    assert client.post(link.replace("http://localhost", "")).status_code == 302
+
+    mine = json.loads(client.get("/me/data.json").data)
+    assert "Your ticket for Lean day" in [e["subject"] for e in mine["emails_sent_to_you"]]
+
+    second = login(make_user(email="jo@example.com", name="Someone Else"))
+    db.session.commit()
+    theirs = json.loads(client.get("/me/data.json").data)
+    assert theirs["account"]["email"] == "jo@example.com" and second.id != first.id
+    assert theirs["emails_sent_to_you"] == [] and theirs["registrations"] == []

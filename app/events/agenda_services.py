@@ -18,6 +18,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from app import mail
 from app.auth.models import User
 from app.converters import MAX_ID
+from app.events.agenda_hours import outside_hours
 from app.events.models import (
     AgendaSession,
     AgendaVersion,
@@ -221,17 +222,27 @@ def update_session(actor: User, session: AgendaSession, data: SessionData) -> Ag
 def move_session(
     actor: User, session: AgendaSession, starts_at: datetime, room_id: int | None
 ) -> AgendaSession:
-    """Drag and drop: a new start and room, the same length."""
+    """Drag and drop: a new start and room, the same length, inside the event's hours."""
     data = SessionData.of(session)
     data.ends_at = starts_at + (session.ends_at - session.starts_at)
     data.starts_at, data.room_id = starts_at, room_id
+    _check_within_hours(session.event, data)
     return update_session(actor, session, data)
 
 
 def resize_session(actor: User, session: AgendaSession, ends_at: datetime) -> AgendaSession:
+    """Drag the lower edge: a new end, inside the event's hours."""
     data = SessionData.of(session)
     data.ends_at = ends_at
+    if ends_at > data.starts_at:  # a backwards end gets the clearer "must end after it starts"
+        _check_within_hours(session.event, data)
     return update_session(actor, session, data)
+
+
+def _check_within_hours(event: Event, data: SessionData) -> None:
+    reason = outside_hours(event, data.starts_at, data.ends_at)
+    if reason is not None:
+        raise AgendaError(reason)
 
 
 def cancel_session(actor: User, session: AgendaSession) -> AgendaSession | None:

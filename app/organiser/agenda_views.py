@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from app.events.agenda_forms import OrganiserSpeakerForm, SessionForm
+from app.events.agenda_hours import hours_on
 from app.events.agenda_services import (
     KIND_LABELS,
     MAX_SPEAKERS,
@@ -122,12 +123,8 @@ def agenda_builder(event_id: int):
 
     day_sessions = [s for s in sessions if to_local(s.starts_at, tz).date() == day]
     grid = _builder_grid(event, day, rooms, day_sessions)
-    # The event's own hours on this day (HH:MM, UK time); slots outside them are shaded.
-    starts, ends = to_local(event.starts_at, tz), to_local(event.ends_at, tz)
-    hours = (
-        starts.strftime("%H:%M") if starts.date() == day else "00:00",
-        ends.strftime("%H:%M") if ends.date() == day else "24:00",
-    )
+    # The event's own hours on this day; slots outside them are shaded, drops there refused.
+    hours = hours_on(event, day)
     return render_template(
         "organiser/agenda_builder.html",
         event=event,
@@ -399,19 +396,21 @@ def _session_json(event: Event, session: AgendaSession) -> dict:
     }
 
 
-def _drop_result(event: Event, session: AgendaSession, action):
+def _drop_result(event: Event, session: AgendaSession, action, done: str, refused: str):
+    """`done` and `refused` name the action in the messages ("moved", "was not moved")."""
+    title = session.title
     try:
         action()
     except AgendaError as exc:
         db.session.rollback()
-        if _wants_json():
+        if _wants_json():  # the builder's script adds the action to the reason it shows
             return _json_error(str(exc), 409)
-        flash(f"Not moved: {exc}", "danger")
+        flash(f"“{title}” {refused}: {exc}", "danger")
         return redirect(_builder_url(event))
     db.session.commit()
     if _wants_json():
         return jsonify(ok=True, session=_session_json(event, session))
-    flash(f"“{session.title}” moved in the draft agenda.", "success")
+    flash(f"“{title}” {done} in the draft agenda.", "success")
     return redirect(_builder_url(event, session.starts_at))
 
 
@@ -436,7 +435,11 @@ def move_agenda_session(event_id: int, session_id: int):
         except (TypeError, ValueError):
             return _json_error("Unknown room.", 400)
     return _drop_result(
-        event, session, lambda: move_session(current_user, session, starts, room_id)
+        event,
+        session,
+        lambda: move_session(current_user, session, starts, room_id),
+        "moved",
+        "was not moved",
     )
 
 
@@ -449,7 +452,13 @@ def resize_agenda_session(event_id: int, session_id: int):
     ends = _local_time(data.get("end"), day, event)
     if ends is None:
         return _json_error("The end must be a time like 11:30.", 400)
-    return _drop_result(event, session, lambda: resize_session(current_user, session, ends))
+    return _drop_result(
+        event,
+        session,
+        lambda: resize_session(current_user, session, ends),
+        "resized",
+        "was not lengthened or shortened",
+    )
 
 
 @bp.post("/events/<int:event_id>/agenda/publish")

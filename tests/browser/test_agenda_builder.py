@@ -1,5 +1,6 @@
 """In Chromium: an organiser builds an agenda on the grid, hits a room clash (by form and by
-drag and drop), publishes; delegates see it on a desktop and on a phone."""
+drag and drop) and the event's closing time, publishes; delegates see it on a desktop and on a
+phone."""
 
 import os
 
@@ -70,6 +71,11 @@ def test_organiser_builds_and_publishes_the_agenda(page, artifacts_dir):
     message.get_by_text("Room 1 is already booked at that time: “Lean basics”").wait_for()
     assert message.is_visible()
     page.screenshot(path=os.path.join(artifacts_dir, "agenda-builder-drag-clash.png"))
+    # A drop in the shaded hours after the event closes (16:00): refused, the action named.
+    _drag(page, "Cobots in practice", "Room 2", "17:00")
+    message.get_by_text(
+        "“Cobots in practice” was not moved: 17:00–17:45 is outside the event's hours"
+    ).wait_for()
 
     # A good drag: moved to 11:00 in Room 1, then saved and shown after reload.
     _drag(page, "Cobots in practice", "Room 1", "11:00")

@@ -99,9 +99,22 @@ def _settle_refund(payment_id: int | None) -> str | None:
 @bp.get("/registrations/<int:registration_id>/return")
 @login_required
 def checkout_return(registration_id: int):
-    """Stripe's success_url. The redirect proves nothing: Stripe itself is asked."""
+    """Stripe's success_url. A GET changes nothing: it leads to the status page, which asks
+    Stripe by a POST of its own (the redirect proves nothing, and a link must not write)."""
     registration = _own_registration(registration_id)
     session_id = request.args.get("session_id", "")[:255]
+    return redirect(
+        url_for(".status", registration_id=registration.id, session_id=session_id or None)
+    )
+
+
+@bp.post("/registrations/<int:registration_id>/confirm")
+@login_required
+def confirm(registration_id: int):
+    """Ask Stripe whether the delegate's checkout session is paid, and confirm exactly as the
+    webhook would. The status page posts here once on its return from Stripe."""
+    registration = _own_registration(registration_id)
+    session_id = request.form.get("session_id", "")[:255]
     if session_id and _stripe_enabled() and registration.user_id == current_user.id:
         try:
             result = services.confirm_from_return(registration, current_user, session_id)
@@ -112,6 +125,8 @@ def checkout_return(registration_id: int):
             # The webhook will settle it; the status page keeps watching.
             db.session.rollback()
             current_app.logger.info("Return from Stripe not settled: %s", exc)
+    if request.accept_mimetypes.best == "application/json":
+        return jsonify(_status_data(registration))
     return redirect(url_for(".status", registration_id=registration.id))
 
 
@@ -158,6 +173,8 @@ def status(registration_id: int):
         event=event,
         waiting=waiting,
         session_open=session_open,
+        # Back from Stripe: the page asks Stripe once (a POST) before it starts polling.
+        return_session_id=request.args.get("session_id", "")[:255] if waiting else "",
         can_pay=registration.status == RegistrationStatus.PENDING_PAYMENT
         and registration.user_id == current_user.id
         and _stripe_enabled(),

@@ -434,15 +434,48 @@ def test_payment_after_seat_released_is_refunded_automatically(
 
 def test_return_page_asks_stripe_and_confirms_without_webhook(client, login, pending, stripe_api):
     _, payment = start_checkout(client, login, pending)
-    stripe_api.pay(payment.checkout_session_id)
-    response = client.get(
-        f"/payments/registrations/{pending.id}/return?session_id={payment.checkout_session_id}"
+    session_id = payment.checkout_session_id
+    stripe_api.pay(session_id)
+    # The redirect back from Stripe is a GET: it writes nothing and asks nobody.
+    response = client.get(f"/payments/registrations/{pending.id}/return?session_id={session_id}")
+    assert response.status_code == 302
+    assert response.headers["Location"] == (
+        f"/payments/registrations/{pending.id}?session_id={session_id}"
+    )
+    assert stripe_api.calls("GET", "/v1/checkout/sessions/") == []
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert fresh(Registration, pending.id).status == "pending_payment"
+    assert f'name="session_id" value="{session_id}"' in page
+    # The status page posts the session back; Stripe is asked and the place confirmed.
+    response = client.post(
+        f"/payments/registrations/{pending.id}/confirm", data={"session_id": session_id}
     )
     assert response.status_code == 302
     assert response.headers["Location"] == f"/payments/registrations/{pending.id}"
     assert fresh(Registration, pending.id).status == "confirmed"
     page = client.get(f"/payments/registrations/{pending.id}").get_data(as_text=True)
     assert "Payment received" in page and "£45.00 paid" in page
+
+
+def test_confirm_answers_json_for_the_status_page(client, login, pending, stripe_api):
+    _, payment = start_checkout(client, login, pending)
+    stripe_api.pay(payment.checkout_session_id)
+    response = client.post(
+        f"/payments/registrations/{pending.id}/confirm",
+        data={"session_id": payment.checkout_session_id},
+        headers={"Accept": "application/json"},
+    )
+    assert response.status_code == 200
+    assert response.json["registration_status"] == "confirmed"
+    assert response.json["paid"] is True
+
+
+def test_return_and_confirm_need_post_to_write(client, login, pending, stripe_api):
+    _, payment = start_checkout(client, login, pending)
+    stripe_api.pay(payment.checkout_session_id)
+    url = f"/payments/registrations/{pending.id}/confirm?session_id={payment.checkout_session_id}"
+    assert client.get(url).status_code == 405
+    assert fresh(Registration, pending.id).status == "pending_payment"
 
 
 def test_return_before_payment_shows_waiting_page_that_polls(client, login, pending, stripe_api):
@@ -475,7 +508,9 @@ def test_return_before_payment_shows_waiting_page_that_polls(client, login, pend
 
 def test_return_with_a_made_up_session_id_asks_nobody(client, login, pending, stripe_api):
     start_checkout(client, login, pending)
-    response = client.get(f"/payments/registrations/{pending.id}/return?session_id=cs_fake")
+    response = client.post(
+        f"/payments/registrations/{pending.id}/confirm", data={"session_id": "cs_fake"}
+    )
     assert response.status_code == 302
     assert stripe_api.calls("GET", "/v1/checkout/sessions/") == []
     assert fresh(Registration, pending.id).status == "pending_payment"
@@ -489,6 +524,8 @@ def test_status_pages_are_private(client, login, pending, stripe_api):
     assert (
         client.get(f"/payments/registrations/{pending.id}/return?session_id=x").status_code == 404
     )
+    response = client.post(f"/payments/registrations/{pending.id}/confirm", data={"session_id": "x"})
+    assert response.status_code == 404
 
 
 def test_webhook_racing_the_return_confirms_once(app, client, login, pending, stripe_api, outbox):
@@ -511,8 +548,8 @@ def test_webhook_racing_the_return_confirms_once(app, client, login, pending, st
 
     def redirect():
         barrier.wait()
-        results["return"] = delegate_client.get(
-            f"/payments/registrations/{pending.id}/return?session_id={session['id']}"
+        results["return"] = delegate_client.post(
+            f"/payments/registrations/{pending.id}/confirm", data={"session_id": session["id"]}
         ).status_code
 
     threads = [threading.Thread(target=webhook), threading.Thread(target=redirect)]

@@ -41,7 +41,7 @@ def members():
         "auth/members.html",
         organisation=org,
         members=membership.members_of(org),
-        requests=membership.pending_requests(org),
+        requests=membership.pending_requests(org, disputed=current_user.is_organiser),
         own_domain=current_user.email.rpartition("@")[2],
     )
 
@@ -50,6 +50,8 @@ def _request(request_id: int) -> MembershipRequest:
     req = db.session.get(MembershipRequest, request_id)
     if req is None or not membership.can_manage(current_user, req.organisation):
         abort(404, "No such request.")
+    if not current_user.is_organiser and membership.number_dispute(req):
+        abort(404, "No such request.")  # an organiser decides it; its admins are not shown it
     return req
 
 

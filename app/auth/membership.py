@@ -13,12 +13,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import re
+
 from flask import render_template
 from sqlalchemy import func, select
 
 from app import mail, signals
 from app.auth.freemail import email_domain, is_free_mail
-from app.auth.models import MembershipRequest, Organisation, User
+from app.auth.models import MembershipRequest, Organisation, Role, User
 from app.auth.models import MembershipStatus as M
 from app.auth.services import AccountError, normalise_company_number
 from app.extensions import db
@@ -86,6 +88,11 @@ def join_business(
     )  # fmt: skip
     db.session.add(request)
     db.session.flush()
+    if number_dispute(request):
+        # Two businesses may be claiming one number: only organisers decide, and the holder's
+        # admins (perhaps the wrong claimant) are not shown who asked.
+        _tell_organisers(request)
+        return org, request
     domain = email_domain(actor.email)
     if org.verified_domain and domain == org.verified_domain and not is_free_mail(domain):
         _decide(request, None, M.APPROVED, now)
@@ -94,12 +101,29 @@ def join_business(
     return org, request
 
 
-def number_disagrees(request: MembershipRequest) -> bool:
-    """The person gave a Companies House number the business does not hold: organisers
-    look at it (two businesses may be claiming one number)."""
-    return bool(
-        request.given_number and request.given_number != request.organisation.companies_house_number
-    )
+# Words that vary between honest spellings of one company's name.
+_NAME_NOISE = {"ltd", "limited", "plc", "llp", "the", "and", "co", "company", "uk", "group"}
+
+
+def _name_key(name: str | None) -> frozenset[str]:
+    words = re.findall(r"[a-z0-9]+", (name or "").casefold().replace("&", " and "))
+    return frozenset(w for w in words if w not in _NAME_NOISE)
+
+
+def number_dispute(request: MembershipRequest) -> str | None:
+    """Why a request may be one business claiming another's Companies House number, or None.
+    Such a request goes to organisers, who merge the two businesses or correct the number."""
+    org, number = request.organisation, request.given_number
+    if number and number != org.companies_house_number:
+        holder = _by_number(number)
+        if holder is not None and holder.id != org.id:
+            return f"gave number {number}, which {holder.name} holds"
+        if org.companies_house_number:
+            return f"gave number {number}; {org.name} holds {org.companies_house_number}"
+        return None  # the business has no number yet: its admins can approve, organisers add it
+    if number and _name_key(request.given_name) != _name_key(org.name):
+        return f"named the business “{request.given_name}”, but {number} is {org.name}’s number"
+    return None
 
 
 def can_manage(actor: User, org: Organisation) -> bool:
@@ -114,6 +138,7 @@ def _check_manager(actor: User, org: Organisation) -> None:
 def approve_request(actor: User, request: MembershipRequest, now: datetime | None = None) -> None:
     _check_manager(actor, request.organisation)
     _check_pending(request)
+    _check_not_disputed(actor, request)
     if request.user.organisation_id is not None:
         raise AccountError(f"{request.user.name} is already a member of another business.")
     _decide(request, actor, M.APPROVED, now or utcnow())
@@ -122,6 +147,7 @@ def approve_request(actor: User, request: MembershipRequest, now: datetime | Non
 def decline_request(actor: User, request: MembershipRequest, now: datetime | None = None) -> None:
     _check_manager(actor, request.organisation)
     _check_pending(request)
+    _check_not_disputed(actor, request)
     _decide(request, actor, M.DECLINED, now or utcnow())
 
 
@@ -135,6 +161,13 @@ def withdraw_request(actor: User, request: MembershipRequest, now: datetime | No
         actor.id,
     )
     db.session.flush()
+
+
+def _check_not_disputed(actor: User, request: MembershipRequest) -> None:
+    if not actor.is_organiser and number_dispute(request):
+        raise AccountError(
+            "An organiser checks this request: the Companies House number it gives is disputed."
+        )
 
 
 def _check_pending(request: MembershipRequest) -> None:
@@ -217,11 +250,15 @@ def members_of(org: Organisation) -> list[User]:
     )
 
 
-def pending_requests(org: Organisation | None = None) -> list[MembershipRequest]:
+def pending_requests(
+    org: Organisation | None = None, *, disputed: bool = True
+) -> list[MembershipRequest]:
+    """Requests waiting for an answer; `disputed=False` leaves out those only organisers see."""
     query = select(MembershipRequest).where(MembershipRequest.status == M.PENDING)
     if org is not None:
         query = query.where(MembershipRequest.organisation_id == org.id)
-    return list(db.session.execute(query.order_by(MembershipRequest.created_at)).scalars())
+    found = db.session.execute(query.order_by(MembershipRequest.created_at)).scalars()
+    return [r for r in found if disputed or not number_dispute(r)]
 
 
 # --- emails (sent after COMMIT) ----------------------------------------------------------------
@@ -235,6 +272,25 @@ def _tell_admins(request: MembershipRequest) -> None:
                 admin.email,
                 f"{request.user.name} asks to join {request.organisation.name}",
                 render_template("auth/email/join_request.txt", admin=admin, **ctx),
+            )
+        )
+
+
+def _tell_organisers(request: MembershipRequest) -> None:
+    organisers = db.session.execute(
+        select(User).where(User.role.in_((Role.ORGANISER, Role.ADMIN)), User.active)
+    ).scalars()
+    ctx = {
+        "request": request,
+        "dispute": number_dispute(request),
+        "link": emails.url("organiser.businesses_list"),
+    }
+    for organiser in organisers:
+        emails.queue(
+            mail.build_message(
+                organiser.email,
+                f"Companies House number {request.given_number} is claimed twice",
+                render_template("auth/email/number_dispute.txt", organiser=organiser, **ctx),
             )
         )
 

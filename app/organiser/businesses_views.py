@@ -26,7 +26,7 @@ def businesses_list():
         "organiser/businesses.html",
         rows=businesses.business_list(),
         requests=membership.pending_requests(),
-        number_disagrees=membership.number_disagrees,
+        number_dispute=membership.number_dispute,
     )
 
 
@@ -38,6 +38,7 @@ def business(organisation_id: int):
         organisation=org,
         members=membership.members_of(org),
         requests=membership.pending_requests(org),
+        number_dispute=membership.number_dispute,
         others=[r.organisation for r in businesses.business_list() if r.organisation.id != org.id],
     )
 

@@ -104,6 +104,80 @@ def test_a_companies_house_number_never_moves_anyone_silently(client, login, bus
     assert _count(Organisation) == 1
 
 
+def test_a_number_claimed_by_two_businesses_goes_to_organisers_not_the_holder(
+    client, login, business, outbox
+):
+    """A stranger who claimed a real company's number first cannot approve, nor even see, the
+    real employee who later names their own business with that number."""
+    org, admin, member, benchmark = business
+    make_user("organiser", email="olive@programme.example", name="Olive Organiser")
+    employee = login(make_user(email="eve@realco.example", name="Eve Employee"))
+    db.session.commit()
+    outbox.clear()
+    data = {**BUSINESS, "name": "Real Components Ltd", "companies_house_number": "04512345"}
+    assert client.post("/benchmark/organisation", data=data).status_code == 302
+    request = db.session.execute(select(MembershipRequest)).scalar_one()
+    assert request.status == "pending" and _fresh(User, employee.id).organisation_id is None
+    # The organisers are told; the holder's admins are not.
+    [told] = outbox
+    assert told["To"] == "olive@programme.example"
+    assert told["Subject"] == "Companies House number 04512345 is claimed twice"
+    body = told.get_body(("plain",)).get_content()
+    assert "Eve Employee (eve@realco.example)" in body and "Real Components Ltd" in body
+
+    # The holder's admin neither sees nor decides it.
+    login(admin)
+    page = client.get("/business/members")
+    assert page.status_code == 200 and "Eve Employee" not in page.text
+    for action in ("approve", "decline"):
+        assert client.post(f"/business/requests/{request.id}/{action}").status_code == 404
+    assert _fresh(MembershipRequest, request.id).status == "pending"
+    assert _fresh(User, employee.id).organisation_id is None
+
+    # An organiser sees why, and decides.
+    login(db.session.execute(select(User).filter_by(email="olive@programme.example")).scalar_one())
+    page = client.get("/organiser/businesses")
+    assert "Number disputed: named the business “Real Components Ltd”" in page.text
+    assert client.post(f"/business/requests/{request.id}/decline").status_code in (302, 303)
+    assert _fresh(MembershipRequest, request.id).status == "declined"
+
+
+@pytest.mark.parametrize(
+    ("given_name", "disputed"),
+    [
+        ("LODDON LASER LIMITED", False),
+        ("The Loddon Laser Co.", False),
+        ("Loddon Laser & Co Ltd", False),
+        ("Loddon Lasers Ltd", True),
+        ("Acme Ltd", True),
+    ],
+)
+def test_honest_spellings_of_the_holders_name_are_no_dispute(
+    client, login, business, outbox, given_name, disputed
+):
+    org, admin, *_ = business
+    login(make_user())
+    db.session.commit()
+    outbox.clear()
+    data = {**BUSINESS, "name": given_name, "companies_house_number": "04512345"}
+    assert client.post("/benchmark/organisation", data=data).status_code == 302
+    request = db.session.execute(select(MembershipRequest)).scalar_one()
+    assert request.organisation_id == org.id
+    # An honest spelling goes to the business's admin as usual.
+    assert [m["To"] for m in outbox] == ([] if disputed else ["ada@loddon.example"])
+
+
+def test_a_verified_domain_does_not_settle_a_disputed_number(client, login, business, outbox):
+    org, *_ = business
+    org.verified_domain = "loddon.example"
+    user = login(make_user(email="new@loddon.example"))
+    db.session.commit()
+    data = {**BUSINESS, "name": "Someone Else Ltd", "companies_house_number": "04512345"}
+    assert client.post("/benchmark/organisation", data=data).status_code == 302
+    assert _fresh(User, user.id).organisation_id is None
+    assert db.session.execute(select(MembershipRequest)).scalar_one().status == "pending"
+
+
 @pytest.mark.parametrize("number", ["1234567", "ABC12345", "AB1234567", "12-345678", "SC12345X"])
 def test_a_companies_house_number_must_be_eight_characters(client, login, number):
     user = login(make_user())
@@ -218,7 +292,8 @@ def test_organisers_approve_correct_numbers_and_merge_businesses(client, login, 
     db.session.commit()
     login(organiser)
     page = client.get("/organiser/businesses")
-    assert page.status_code == 200 and "gave number SC654321" in page.text
+    assert page.status_code == 200
+    assert "Number disputed: gave number SC654321, which Loddon Laser holds" in page.text
     request = db.session.execute(select(MembershipRequest)).scalar_one()
     response = client.post(f"/business/requests/{request.id}/approve", data={"back": "organiser"})
     assert response.location == f"/organiser/businesses/{org.id}"

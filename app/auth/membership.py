@@ -11,9 +11,8 @@ pass the benchmark gate through it and cannot be named as a colleague: all of th
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import re
+from datetime import datetime
 
 from flask import render_template
 from sqlalchemy import func, select

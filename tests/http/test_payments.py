@@ -524,7 +524,8 @@ def test_status_pages_are_private(client, login, pending, stripe_api):
     assert (
         client.get(f"/payments/registrations/{pending.id}/return?session_id=x").status_code == 404
     )
-    response = client.post(f"/payments/registrations/{pending.id}/confirm", data={"session_id": "x"})
+    confirm = f"/payments/registrations/{pending.id}/confirm"
+    response = client.post(confirm, data={"session_id": "x"})
     assert response.status_code == 404
 
 

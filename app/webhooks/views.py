@@ -13,6 +13,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from app.auth.roles import require_roles
 from app.extensions import db
 from app.forms import FlaskForm
+from app.formutil import options
 from app.webhooks import services
 from app.webhooks.models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint
 
@@ -25,7 +26,7 @@ class EndpointForm(FlaskForm):
                       description="https:// address that receives the events.")  # fmt: skip
     event_types = SelectMultipleField(
         "Events",
-        choices=[(t, t) for t in EVENT_TYPES],
+        choices=options((t, t) for t in EVENT_TYPES),
         option_widget=CheckboxInput(),
         widget=ListWidget(prefix_label=False),
         validators=[DataRequired(message="Choose at least one event.")],

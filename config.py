@@ -115,6 +115,8 @@ class Config:
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")
     STRIPE_CHECKOUT_MINUTES = _int("STRIPE_CHECKOUT_MINUTES", 30)  # Stripe's minimum is 30
     STRIPE_API_BASE = os.environ.get("STRIPE_API_BASE")  # e.g. a stripe-mock server
+    # Payment methods besides cards, e.g. "bacs_debit": they settle days later (seat held).
+    STRIPE_DELAYED_METHODS = os.environ.get("STRIPE_DELAYED_METHODS", "")
 
     RATELIMIT_ENABLED = _bool("RATELIMIT_ENABLED", True)
     RATELIMIT_STORAGE_URI = _ratelimit_storage_uri()

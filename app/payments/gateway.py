@@ -94,6 +94,11 @@ def _client() -> stripe.StripeClient:
     )
 
 
+def _delayed_methods() -> list[str]:
+    raw = current_app.config.get("STRIPE_DELAYED_METHODS") or ""
+    return [m.strip() for m in raw.split(",") if m.strip() and m.strip() != "card"]
+
+
 def _naive_utc(timestamp: int | None) -> datetime | None:
     if timestamp is None:
         return None
@@ -161,9 +166,9 @@ def create_checkout_session(
         "client_reference_id": client_reference_id,
         "metadata": metadata,
         "payment_intent_data": {"metadata": metadata},
-        # Cards settle at once. Delayed methods (Bacs Direct Debit...) would complete the
-        # session unpaid, release the seat and refund the payment days later.
-        "payment_method_types": ["card"],
+        # Cards settle at once. Delayed methods (Bacs Direct Debit...) complete the session
+        # unpaid and settle days later: only when the operator enables them.
+        "payment_method_types": ["card", *_delayed_methods()],
         "expires_at": int(expires_at.replace(tzinfo=UTC).timestamp()),
         "success_url": success_url,
         "cancel_url": cancel_url,

@@ -44,6 +44,8 @@ SESSION_MARGIN = timedelta(minutes=1)
 # The seat stays held a little beyond the session, so Stripe's "expired" event (not our own
 # hold sweep) is what releases it, and a payment made in the last second is never orphaned.
 HOLD_GRACE = timedelta(minutes=15)
+# How long a seat waits for a delayed payment method (Bacs takes about 3 working days).
+DELAYED_HOLD = timedelta(days=7)
 # An open session with less time left than this is closed and a fresh one started.
 REUSE_MIN_LEFT = timedelta(minutes=10)
 
@@ -301,6 +303,8 @@ def _confirm(payment_id: int, session: CheckoutSession, *, source: str, now: dat
     payment = _lock(Payment, payment_id)
     if payment.status in (PAID, REFUNDED, REFUND_DUE):
         return f"already {payment.status}"
+    if session.status == "complete" and session.payment_status == "unpaid":
+        return _await_delayed_payment(payment, session, now=now)
     if session.status != "complete" or session.payment_status != "paid":
         return f"not paid yet ({session.status}/{session.payment_status})"
     problems = _mismatches(payment, session)
@@ -327,6 +331,23 @@ def _confirm(payment_id: int, session: CheckoutSession, *, source: str, now: dat
     payment.payment_intent_id = session.payment_intent
     payment.note = f"Late or duplicate payment: {reason}"
     return f"refund due: {reason}"
+
+
+def _await_delayed_payment(payment: Payment, session: CheckoutSession, *, now: datetime) -> str:
+    """A delayed method (Bacs Direct Debit) completed the session unpaid: keep the seat until
+    Stripe says the payment succeeded or failed (async_payment_*), at most DELAYED_HOLD and
+    never past the event's start."""
+    if _mismatches(payment, session):
+        return "not accepted: " + "; ".join(_mismatches(payment, session))
+    registration = _lock(Registration, payment.registration_id)
+    if registration.status != RegistrationStatus.PENDING_PAYMENT or not registration.holds_seat:
+        return f"awaiting delayed payment; registration {registration.status}"
+    event = db.session.get(Event, registration.event_id)
+    until = min(now + DELAYED_HOLD, event.starts_at)
+    registration.hold_expires_at = max(registration.hold_expires_at or now, until)
+    payment.note = "Bank payment on its way: the seat is held until it settles"
+    _log(registration.id, "payment_pending", f"Payment {payment.id}: delayed method")
+    return "awaiting delayed payment"
 
 
 def _expire(payment_id: int, session: CheckoutSession, *, now: datetime) -> str:

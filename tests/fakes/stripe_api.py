@@ -225,6 +225,16 @@ class FakeStripe:
         session.update(status="complete", payment_status="paid", payment_intent=pi)
         return session
 
+    def complete_unpaid(self, session_id: str) -> dict:
+        """A delayed method (Bacs Direct Debit): the session completes before the money."""
+        session = self.sessions[session_id]
+        session.update(status="complete", payment_status="unpaid")
+        return session
+
+    def settle(self, session_id: str) -> dict:
+        """The delayed payment arrives (async_payment_succeeded follows)."""
+        return self.pay(session_id)
+
     def expire(self, session_id: str) -> dict:
         session = self.sessions[session_id]
         session["status"] = "expired"

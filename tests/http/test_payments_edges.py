@@ -255,3 +255,43 @@ def test_clock_moved_past_the_hold_releases_the_seat_and_a_payment_then_is_refun
     response = post_event(client, "checkout.session.completed", session)
     assert response.json["outcome"] == "refunded automatically: registration cancelled"
     assert fresh(Payment, payment.id).refunded_pence == PRICE
+
+
+@pytest.mark.config(**STRIPE_KEYS, STRIPE_DELAYED_METHODS="bacs_debit")
+def test_an_enabled_delayed_method_keeps_the_seat_until_the_money_settles(
+    app, client, login, pending, stripe_api
+):
+    _, payment = start_checkout(client, login, pending)
+    [call] = stripe_api.calls("POST", "/v1/checkout/sessions")
+    assert [call.params.get(f"payment_method_types[{i}]") for i in range(3)] == [
+        "card", "bacs_debit", None,
+    ]  # fmt: skip
+    session = stripe_api.complete_unpaid(payment.checkout_session_id)
+    response = post_event(client, "checkout.session.completed", session)
+    assert response.json["outcome"] == "awaiting delayed payment"
+    registration = fresh(Registration, pending.id)
+    held_until = registration.hold_expires_at
+    assert held_until >= utcnow() + timedelta(days=6)
+    assert _logs(pending.id)[-1][0] == "payment_pending"
+
+    # Two hours later (when a card session's hold would have gone) the seat is still held.
+    expire_holds(now=utcnow() + timedelta(hours=2))
+    db.session.commit()
+    assert fresh(Registration, pending.id).status == "pending_payment"
+
+    # Day 3: the money arrives; the registration is paid, never refunded.
+    settled = stripe_api.settle(payment.checkout_session_id)
+    done = post_event(client, "checkout.session.async_payment_succeeded", settled)
+    assert done.json["outcome"] == "paid (webhook)"
+    assert fresh(Registration, pending.id).paid_at is not None
+    assert stripe_api.calls("POST", "/v1/refunds") == []
+
+
+@pytest.mark.config(**STRIPE_KEYS, STRIPE_DELAYED_METHODS="bacs_debit")
+def test_a_failed_delayed_payment_releases_the_seat(app, client, login, pending, stripe_api):
+    _, payment = start_checkout(client, login, pending)
+    session = stripe_api.complete_unpaid(payment.checkout_session_id)
+    post_event(client, "checkout.session.completed", session)
+    failed = post_event(client, "checkout.session.async_payment_failed", session)
+    assert failed.json["outcome"] == "expired; seat released"
+    assert fresh(Registration, pending.id).status == "cancelled"

@@ -426,7 +426,9 @@
     }
     $("door-forget").classList.remove("d-none");
     var n = door.tickets();
+    var people = door.count();
     el.textContent = "Ready for no signal: " + n + (n === 1 ? " ticket" : " tickets") +
+      (people !== n ? " (" + people + " people in all)" : "") +
       ", list from " + clock(door.list.fetchedAt) + ".";
     btn.textContent = "Refresh the door list";
     root.dataset.doorList = String(n);

@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.feedback.routes import bp as feedback_bp
     from app.feeds.routes import bp as feeds_bp
     from app.health import bp as health_bp
+    from app.hosts.brief_routes import public_bp as visit_terms_bp
     from app.hosts.routes import bp as hosts_bp
     from app.imports.views import bp as imports_bp
     from app.organiser.routes import bp as organiser_bp
@@ -122,6 +123,7 @@ def _register_blueprints(app: Flask) -> None:
         webhooks_bp,
         imports_bp,
         hosts_bp,
+        visit_terms_bp,
     ):
         app.register_blueprint(bp)
 

@@ -16,7 +16,14 @@ from app.events.models import (
     Venue,
 )
 from app.feedback.models import Feedback, FeedbackInvitation
-from app.hosts.models import HostDecision, HostMember, VisitSettings
+from app.hosts.models import (
+    HostDecision,
+    HostMember,
+    VisitAcceptance,
+    VisitBrief,
+    VisitSettings,
+    VisitTerms,
+)
 from app.messages.models import Announcement
 from app.outbox.models import OutboxMessage
 from app.outcomes.models import (
@@ -39,6 +46,9 @@ __all__ = [
     "HostDecision",
     "HostMember",
     "VisitSettings",
+    "VisitAcceptance",
+    "VisitBrief",
+    "VisitTerms",
     "ApiToken",
     "WebhookDelivery",
     "WebhookEndpoint",

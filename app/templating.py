@@ -39,6 +39,7 @@ def date_range(starts: datetime, ends: datetime, tz: str = LONDON) -> str:
 
 
 def register_template_helpers(app: Flask) -> None:
+    from app.hosts.brief import postcode_map_url
     from app.organiser import links
 
     @app.context_processor
@@ -56,6 +57,7 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["money"] = format_pence
     app.jinja_env.filters["amount"] = format_amount
     app.jinja_env.filters["pillar"] = pillar_title
+    app.jinja_env.filters["postcode_map"] = postcode_map_url
     app.jinja_env.filters["registration_status"] = status_label
     app.jinja_env.globals["date_range"] = date_range
     app.jinja_env.globals["stripe_enabled"] = lambda: bool(app.config.get("STRIPE_SECRET_KEY"))

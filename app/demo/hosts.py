@@ -1,5 +1,6 @@
 """Demo hosts: the engineering innovation centre hosts its visit, approves each visitor, asks
-them to accept its safety brief and confidentiality terms, and has one applicant waiting."""
+them to accept its safety brief (all five items of PPE, no photography, a gatehouse that wants
+number plates) and version 1 of its confidentiality terms, and has one applicant waiting."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from app.auth.models import Organisation, Role, User
 from app.benchmark.questionnaire import current_questionnaire
 from app.demo import benchmark as demo_benchmark
 from app.extensions import db
+from app.hosts import brief as visit_brief
 from app.hosts.models import HostMember, VisitSettings
-from app.questions import services as questions
 from app.registration import emails
 from app.registration import services as registrations
 
@@ -20,23 +21,10 @@ HOST_PILLARS = ("automation", "innovation")
 VISIT_SLUG = "site-visit-innovation-centre"
 APPLICANT = 7  # a delegate index: waits for the host's decision
 
-SAFETY_TERMS = """\
-**Safety brief.** On the workshop floor every visitor wears:
-
-- safety boots (bring your own, or tell us your size a week ahead);
-- a hi-vis vest (provided at reception);
-- eye protection (provided);
-- long sleeves and trousers, and no loose jewellery near the machines.
-
-**Photography.** No photographs or video anywhere on site.
-
-**Confidentiality terms, version 1.** Some of the equipment you will see belongs to client
-projects. You agree not to disclose what you see of client work, and not to approach the
-centre's clients about it.
+CONFIDENTIALITY = """\
+Some of the equipment you will see belongs to client projects. You agree not to disclose what
+you see of client work, and not to approach the centre's clients about it.
 """
-CONSENT_LABEL = (
-    "I will wear the PPE in the safety brief and accept the confidentiality terms (version 1)"
-)
 
 
 def load(ctx: dict) -> None:
@@ -76,10 +64,19 @@ def load(ctx: dict) -> None:
             ),
         ]
     )
-    consent = questions.save_question(
-        ctx["organiser"], visit, label=CONSENT_LABEL, kind="consent", terms_text=SAFETY_TERMS,
-        required=True,
+    db.session.flush()
+    visit_brief.save_brief(
+        host, visit,
+        ppe=["safety_boots", "hi_vis", "eye_protection", "long_clothing", "no_jewellery"],
+        ppe_notes="Bring your own safety boots, or tell us your size a week ahead. Hi-vis vests "
+        "and glasses are handed out at reception.",
+        photography="none",
+        meeting_point="Main reception, Innovation Way entrance",
+        parking="Visitor bays on the left past the barrier; give your registration at the gate.",
+        ask_for="Harriet Cole, Centre Manager",
+        asks_vehicle=True,
     )  # fmt: skip
+    terms = visit_brief.save_terms(host, visit, CONFIDENTIALITY)
     db.session.flush()
 
     applicant = ctx["delegates"][APPLICANT]
@@ -87,9 +84,6 @@ def load(ctx: dict) -> None:
         registration = registrations.register_delegate(
             applicant, visit, visit.ticket_types[0], now=now
         )
-    parsed = questions.parse_answers(
-        [consent], registration.ticket_type_id, {f"q-{consent.id}": ["on"]}
-    )
-    questions.save_answers(registration, parsed)
+    visit_brief.record_consent(registration, visit_brief.Consent(terms, "AB12 CDE"), now)
     ctx["host"] = host
     db.session.flush()

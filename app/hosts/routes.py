@@ -11,6 +11,7 @@ from app.auth.roles import check_roles
 from app.events.models import Event
 from app.extensions import db, login_manager
 from app.hosts import services
+from app.hosts.brief import brief_for
 from app.hosts.services import HostError
 from app.registration.forms import ActionForm
 from app.registration.models import Registration
@@ -62,6 +63,7 @@ def visit(slug: str):
         event=event,
         applicants=services.applicants(event),
         settings=services.settings_for(event.id),
+        brief=brief_for(event.id),
         members=members,
         hosts={m.id for m in members if services.is_host(m)},
         status_label=status_label,
@@ -76,7 +78,7 @@ def _registration(event: Event, registration_id: int) -> Registration:
     return registration
 
 
-def _act(slug: str, action) -> str:
+def _act(slug: str, action, to: str = "hosts.visit") -> str:
     event = _visit(slug)
     if not ActionForm().validate_on_submit():
         abort(400, "The form had expired: please try again.")
@@ -87,7 +89,7 @@ def _act(slug: str, action) -> str:
         abort(409, str(error))
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for("hosts.visit", slug=slug))
+    return redirect(url_for(to, slug=slug))
 
 
 @bp.post("/host/<slug>/registrations/<int:registration_id>/approve")
@@ -143,3 +145,7 @@ def mark_host(slug: str, user_id: int):
         return f"{member.name} {'hosts' if hosting else 'no longer hosts'} its visits."
 
     return _act(slug, action)
+
+
+# The brief and the gatehouse are routes of this blueprint too (same guard), kept apart by concern.
+from app.hosts import brief_routes  # noqa: E402, F401

@@ -20,7 +20,7 @@ from sqlalchemy.orm import selectinload
 
 from app import mail
 from app.auth.models import User
-from app.events.models import Event
+from app.events.models import Event, EventKind
 from app.extensions import db
 from app.outbox import writer
 from app.outbox.renderers import Unrenderable, renderer
@@ -57,6 +57,8 @@ SUBJECTS = {
 WITH_CALENDAR = ("confirmation", "event_changed", "event_cancelled")
 # Emails that show the ticket's QR code inline.
 WITH_QR = ("confirmation", "event_reminder")
+# A site visit's ticket and reminder repeat what to wear and how to arrive.
+WITH_BRIEF = ("confirmation", "event_reminder")
 
 
 def url(endpoint: str, **values) -> str:
@@ -203,6 +205,10 @@ def _render(registration: Registration, kind: str, extra: dict, user: User) -> E
         "invoice_url": url("registration.invoice", registration_id=registration.id),
         **extra,
     }
+    if kind in WITH_BRIEF and event.kind == EventKind.SITE_VISIT:
+        from app.hosts.brief import brief_for  # lazy: the hosts' rules import registration's
+
+        ctx["brief"] = brief_for(event.id)  # what to wear and how to arrive
     attachments: list[mail.Attachment] = []
     images: list[mail.InlineImage] = []
     if kind in WITH_QR and registration.ticket_secret:

@@ -23,10 +23,12 @@ from app.auth.membership import join_business, pending_request
 from app.auth.roles import verified_required, verified_to_submit
 from app.auth.services import AccountError
 from app.events.availability import availability
-from app.events.models import AgendaSession, Event
+from app.events.models import AgendaSession, Event, EventKind
 from app.events.services import public_event_or_none
 from app.extensions import db, limiter
 from app.formutil import options
+from app.hosts import brief as visit_brief
+from app.hosts.services import HostError
 from app.questions import services as questions
 from app.questions.routes import form_context as question_context
 from app.registration import services
@@ -103,6 +105,7 @@ def register(slug: str):
             form.ticket_type.data = ticket_types[0].id
 
     answer_errors: dict[int, str] = {}
+    consent_error: list[str] = []
 
     def page(status: int = 200, full: bool = False, message: str | None = None):
         places = availability(event, ticket_types)
@@ -122,6 +125,7 @@ def register(slug: str):
             and current_user.organisation_id is None
             and not waiting,
             **question_context(event, request.form, answer_errors),
+            **visit_brief.form_context(event, request.form, next(iter(consent_error), None)),
         ), status
 
     if request.method == "GET":
@@ -143,6 +147,11 @@ def register(slug: str):
     if not answers.ok:
         answer_errors.update(answers.errors)
         return page(422)
+    try:  # a site visit's safety brief and terms, accepted by version
+        consent = visit_brief.check_consent(event, request.form)
+    except HostError as exc:
+        consent_error.append(str(exc))
+        return page(422)
     user = current_user._get_current_object()
     try:
         if user.organisation_id is None and form.organisation.data and not waiting:
@@ -152,6 +161,7 @@ def register(slug: str):
             user, event, ticket_type, now=now, join_waitlist=form.join_waitlist.data
         )
         questions.save_answers(registration, answers)
+        visit_brief.record_consent(registration, consent, now)
     except services.EventFullError as exc:
         db.session.rollback()
         form.join_waitlist.data = True
@@ -185,6 +195,9 @@ def my_tickets():
         labels=services.STATUS_LABELS,
         now=now,
         asks_questions=questions.events_with_questions({r.event_id for r in live}),
+        visit_briefs=visit_brief.briefs_for(
+            {r.event_id for r in live if r.event.kind == EventKind.SITE_VISIT}
+        ),
         form=ActionForm(),
         stripe_checkout="payments.checkout" in current_app.view_functions
         and bool(current_app.config.get("STRIPE_SECRET_KEY")),

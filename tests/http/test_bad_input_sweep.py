@@ -390,6 +390,7 @@ def demo(app, monkeypatch) -> Demo:
         "endpoint_id": str(endpoint.id),
         "delivery_id": str(db.session.execute(select(WebhookDelivery.id)).scalars().first()),
         "token_id": str(api_token.id),
+        "version": "1",
     }
     return Demo(
         users={
@@ -465,7 +466,7 @@ def _real_values(rule, demo: Demo) -> dict[str, str]:
     values = dict(demo.values)
     if rule.rule.startswith("/speakers/"):
         values["slug"] = demo.speaker_slug
-    if rule.rule.startswith("/host/"):
+    if rule.rule.startswith("/host/") or "/visit-terms/" in rule.rule:
         values["slug"] = HOSTED_VISIT
     if rule.rule.startswith("/auth/reset/"):
         values["token"] = make_reset_token(demo.users["delegate"])

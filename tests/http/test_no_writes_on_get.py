@@ -125,6 +125,7 @@ def demo(app, monkeypatch):
                 )
             ).scalar_one()
         ),
+        "version": "1",
     }
     host = db.session.execute(select(User).where(User.email == "host@example.com")).scalar_one()
     users = {
@@ -145,7 +146,7 @@ def _values_for(rule, values: dict[str, str], speaker_slug: str, delegate: User 
     values = dict(values)
     if rule.rule.startswith("/speakers/"):
         values["slug"] = speaker_slug
-    if rule.rule.startswith("/host/"):
+    if rule.rule.startswith("/host/") or "/visit-terms/" in rule.rule:
         values["slug"] = HOSTED_VISIT
     if rule.rule.startswith("/auth/reset/") and delegate is not None:
         values["token"] = make_reset_token(delegate)

@@ -20,6 +20,7 @@ from app.checkin.models import CheckIn, EventStaff, ScanLog
 from app.events.models import AgendaSession, Event, SessionStar, Speaker
 from app.extensions import db
 from app.feedback.models import Feedback
+from app.hosts.models import VisitAcceptance
 from app.outbox.models import FAILED, SENT, OutboxMessage
 from app.questions.services import erase_sensitive_answers
 from app.registration.models import ENDED, EmailLog, Registration, SessionBooking
@@ -30,6 +31,18 @@ ERASED_NAME = "Deleted account"
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") + "Z" if value is not None else None
+
+
+def _visit_acceptance(a: VisitAcceptance | None) -> dict:
+    if a is None:
+        return {}
+    return {
+        "site_visit_terms_accepted": {
+            "confidentiality_terms_version": a.terms_version,
+            "accepted_at": _iso(a.accepted_at),
+            "vehicle_registration": a.vehicle_registration or None,
+        }
+    }
 
 
 def personal_data(user: User) -> dict:
@@ -95,6 +108,12 @@ def personal_data(user: User) -> dict:
     speaker = db.session.execute(
         select(Speaker).where(Speaker.user_id == user.id)
     ).scalar_one_or_none()
+    acceptances = {
+        a.registration_id: a
+        for a in db.session.execute(
+            select(VisitAcceptance).where(VisitAcceptance.registration_id.in_(reg_ids))
+        ).scalars()
+    }
 
     def registration(r: Registration) -> dict:
         answer = feedback.get(r.id)
@@ -132,6 +151,7 @@ def personal_data(user: User) -> dict:
                 "actions": answer.actions,
                 "comments": answer.comments,
             },
+            **_visit_acceptance(acceptances.get(r.id)),
         }
 
     return {
@@ -243,6 +263,11 @@ def erase_account(user: User, password: str, now: datetime | None = None) -> Non
     )
     # Door screens replay a scan's stored answer, which carries the attendee's name.
     reg_ids = select(Registration.id).where(Registration.user_id == user.id)
+    db.session.execute(
+        update(VisitAcceptance)
+        .where(VisitAcceptance.registration_id.in_(reg_ids))
+        .values(vehicle_registration="")
+    )
     for log in db.session.execute(
         select(ScanLog).where(ScanLog.registration_id.in_(reg_ids))
     ).scalars():

@@ -1,6 +1,8 @@
 """A visit's safety brief and versioned confidentiality terms: edited by its hosts and the
 organisers, shown on the registration form, accepted by version and kept with its time."""
 
+import json
+from datetime import timedelta
 from io import BytesIO
 
 import pytest
@@ -12,7 +14,7 @@ from app.hosts import brief as briefs
 from app.hosts.models import HostMember, VisitAcceptance, VisitBrief, VisitSettings, VisitTerms
 from app.registration.models import Registration
 from app.timeutil import utcnow
-from tests.factories import make_event, make_organisation, make_user
+from tests.factories import PASSWORD, make_event, make_organisation, make_user
 from tests.factories_benchmark import make_submission
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -218,3 +220,28 @@ def test_terms_of_an_unpublished_visit_are_for_its_hosts_only(client, login, vis
     assert client.get("/events/visit-loddon/visit-terms/1").status_code == 404
     login(host)
     assert client.get("/events/visit-loddon/visit-terms/1").status_code == 200
+
+
+def test_my_data_holds_the_acceptance_and_erasure_removes_the_number_plate(client, login, visit):
+    event, host, _, applicant = visit
+    _with_brief(event, host)
+    login(applicant)
+    client.post(
+        "/events/visit-loddon/register",
+        data={"ticket_type": event.ticket_types[0].id, "visit_consent": "1",
+              "vehicle_registration": "AB12 CDE"},
+    )  # fmt: skip
+    data = json.loads(client.get("/me/data.json").data)
+    [registration] = data["registrations"]
+    accepted = registration["site_visit_terms_accepted"]
+    assert accepted["confidentiality_terms_version"] == 1
+    assert accepted["vehicle_registration"] == "AB12 CDE" and accepted["accepted_at"]
+    # The visit is over; the account is erased: the acceptance stays, the plate does not.
+    event.starts_at -= timedelta(days=60)
+    event.ends_at -= timedelta(days=60)
+    db.session.commit()
+    response = client.post("/me/delete", data={"password": PASSWORD, "understood": "y"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    acceptance = db.session.execute(select(VisitAcceptance)).scalar_one()
+    assert acceptance.vehicle_registration == "" and acceptance.terms_version == 1

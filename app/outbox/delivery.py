@@ -66,9 +66,14 @@ def claim(ids: list[int] | None, now: datetime) -> tuple[str, list[int]]:
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(limit)
             .with_for_update(skip_locked=True)  # PostgreSQL: workers take different rows
-            .scalar_subquery()
         )
-        target = OutboxMessage.id.in_(wanted)
+        if db.session.get_bind().dialect.name == "postgresql":
+            # Materialised, the pick runs once. As a plain subquery PostgreSQL may run it again
+            # for rows another worker touched meanwhile, and claim more than the limit.
+            picked = wanted.cte("picked").prefix_with("MATERIALIZED")
+            target = OutboxMessage.id.in_(select(picked.c.id))
+        else:
+            target = OutboxMessage.id.in_(wanted.scalar_subquery())
     elif not ids:
         return token, []
     else:

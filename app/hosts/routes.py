@@ -148,4 +148,4 @@ def mark_host(slug: str, user_id: int):
 
 
 # The brief and the gatehouse are routes of this blueprint too (same guard), kept apart by concern.
-from app.hosts import brief_routes  # noqa: E402, F401
+from app.hosts import brief_routes, gatehouse_routes  # noqa: E402, F401

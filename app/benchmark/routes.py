@@ -17,6 +17,7 @@ from app.benchmark import services
 from app.benchmark.forms import OrganisationForm
 from app.benchmark.models import BenchmarkResponse
 from app.benchmark.questionnaire import DONT_KNOW, Questionnaire
+from app.benchmark.results import chart_data, results_for
 from app.benchmark.sic import SIZE_BANDS, sector_name
 from app.extensions import db
 from app.registration.models import RegistrationStatus
@@ -371,11 +372,11 @@ def results(public_id: str):
     response = services.response_for_viewer(public_id, current_user)
     if response is None:
         abort(404, "There are no results at this address, or they are not yours to see.")
-    data = services.results_for(response)
+    data = results_for(response)
     return render_template(
         "benchmark/results.html",
         r=data,
-        chart=services.chart_data(data),
+        chart=chart_data(data),
         next=safe_next(request.args.get("next")),
         places=_places(current_user),
         valid_until=services.valid_until(response),

@@ -3,7 +3,7 @@
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
-from app.benchmark.services import weak_pillars_by_event
+from app.benchmark.recommendations import weak_pillars_by_event
 from app.events.agenda_services import agenda_version, public_agenda
 from app.events.availability import availability, price_range
 from app.events.services import public_event_or_none, upcoming_events

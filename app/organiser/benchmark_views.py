@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from app.benchmark import services
 from app.benchmark.impact import programme_impact
+from app.benchmark.overview import export_rows, programme_overview
 from app.benchmark.peers import HISTOGRAM_BANDS, MIN_GROUP
 from app.benchmark.questionnaire import current_questionnaire
 from app.benchmark.sic import sector_name
@@ -27,7 +28,7 @@ METRIC_COLUMNS = (
 
 @bp.get("/benchmark")
 def benchmark_overview():
-    overview = services.programme_overview(current_user)
+    overview = programme_overview(current_user)
     questionnaire = current_questionnaire()
     return render_template(
         "organiser/benchmark.html",
@@ -41,7 +42,7 @@ def benchmark_overview():
 
 @bp.get("/benchmark/export.csv")
 def benchmark_export():
-    rows = services.export_rows(current_user)
+    rows = export_rows(current_user)
     pillar_keys = current_questionnaire().pillar_keys
     table = [
         [

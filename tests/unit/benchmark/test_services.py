@@ -9,8 +9,12 @@ from sqlalchemy import func, select
 from app import signals
 from app.auth.models import Organisation
 from app.benchmark import services
+from app.benchmark.comparison import peer_group_for
 from app.benchmark.models import BenchmarkResponse
+from app.benchmark.overview import export_rows, programme_overview
 from app.benchmark.questionnaire import current_questionnaire
+from app.benchmark.recommendations import recommendations
+from app.benchmark.results import chart_data, results_for
 from app.checkin.models import CheckIn
 from app.events.models import EventKind, EventStatus, SessionKind
 from app.extensions import db
@@ -363,32 +367,32 @@ def test_a_draft_has_no_results(app):
 def test_peer_group_of_four_others_shows_nothing(app):
     peers = make_peers(4, level=3)
     mine = make_submission(make_organisation(sector="25", size_band="small"), level=1)
-    group = services.peer_group_for(mine)
+    group = peer_group_for(mine)
     assert group.available is False
     assert group.org_count == 4  # the business itself is never in its own group
-    results = services.results_for(mine)
+    results = results_for(mine)
     assert all(row.peer_median is None for row in results.rows)
-    assert services.chart_data(results)["peer_median"] is None
+    assert chart_data(results)["peer_median"] is None
     assert len(peers) == 4
 
 
 def test_peer_group_of_five_others_shows_medians_but_no_quartiles(app):
     make_peers(5, level=3)
     mine = make_submission(make_organisation(sector="25", size_band="small"), level=1)
-    results = services.results_for(mine)
+    results = results_for(mine)
     assert results.peer.level == "sector_size"
     assert results.peer.org_count == 5
     # Five others at 75: the median is 75; quartiles need ten.
     assert {row.peer_median for row in results.rows} == {75.0}
     assert {(row.peer_q1, row.peer_q3) for row in results.rows} == {(None, None)}
-    assert services.chart_data(results)["peer_median"] == [75.0] * 8
+    assert chart_data(results)["peer_median"] == [75.0] * 8
 
 
 def test_only_businesses_the_programme_has_seen_count(app):
     unseen = [make_submission(make_organisation(sector="25", size_band="small"), level=4)
               for _ in range(6)]  # fmt: skip
     mine = make_submission(make_organisation(sector="25", size_band="small"), level=1)
-    assert services.peer_group_for(mine).available is False
+    assert peer_group_for(mine).available is False
     # Four ticked by an organiser and one with a member admitted at an event: five seen.
     for response in unseen[:4]:
         response.organisation.verified_at = utcnow()
@@ -398,7 +402,7 @@ def test_only_businesses_the_programme_has_seen_count(app):
     db.session.add(CheckIn(registration_id=registration.id, event_id=event.id,
                            checked_in_at=utcnow()))  # fmt: skip
     db.session.flush()
-    group = services.peer_group_for(mine)
+    group = peer_group_for(mine)
     assert group.available and group.org_count == 5
     assert group.overall.median == 100.0
 
@@ -407,13 +411,13 @@ def test_peer_group_falls_back_to_sector_then_size_then_programme(app):
     make_peers(3, sector="25", size_band="medium")
     make_peers(2, sector="25", size_band="micro")
     mine = make_submission(make_organisation(sector="25", size_band="small", verified_at=utcnow()))
-    assert services.peer_group_for(mine).level == "sector"
+    assert peer_group_for(mine).level == "sector"
     org2 = make_organisation(sector="10", size_band="medium")
     make_peers(2, sector="10", size_band="large")
     other = make_submission(org2)
     # Others in sector 10: 2; medium: 3; the whole programme: 8.
-    assert services.peer_group_for(other).level == "programme"
-    assert services.peer_group_for(other).label == "All businesses in the programme"
+    assert peer_group_for(other).level == "programme"
+    assert peer_group_for(other).label == "All businesses in the programme"
 
 
 def test_peer_group_uses_each_organisations_latest_submission(app):
@@ -423,7 +427,7 @@ def test_peer_group_uses_each_organisations_latest_submission(app):
         make_submission(org, level=0, submitted_at=now - timedelta(days=200))
         make_submission(org, level=4, submitted_at=now - timedelta(days=2))
     mine = make_submission(make_organisation(sector="25", size_band="small"), level=1)
-    group = services.peer_group_for(mine)
+    group = peer_group_for(mine)
     assert group.org_count == 5
     assert group.pillars["lean"].median == 100.0
 
@@ -433,14 +437,14 @@ def test_results_show_change_since_baseline_and_dont_know(app):
     org = make_organisation()
     make_submission(org, level=1, submitted_at=now - timedelta(days=330))
     later = make_submission(org, level=2, submitted_at=now, lean=None)
-    results = services.results_for(later)
+    results = results_for(later)
     assert results.baseline is not None
     assert results.overall_change == pytest.approx(later.overall_score - 25.0)
     lean = next(row for row in results.rows if row.key == "lean")
     assert (lean.score, lean.baseline, lean.change) == (0.0, 25.0, -25.0)
     assert results.dont_know == [q.text for q in Q.pillar("lean").questions]
     assert results.weakest == ["lean"]
-    first = services.results_for(services.baseline(org.id))
+    first = results_for(services.baseline(org.id))
     assert first.baseline is None and first.overall_change is None
     assert first.is_latest is False and first.recommendations == []
 
@@ -450,9 +454,9 @@ def test_money_compared_only_when_ten_peers_gave_figures_to_the_nearest_thousand
     make_peers(9, metrics=figures)
     make_peers(1)
     mine = make_submission(make_organisation(sector="25", size_band="small"), metrics=figures)
-    assert services.results_for(mine).peer_gva_median is None
+    assert results_for(mine).peer_gva_median is None
     make_peers(1, metrics=figures)
-    results = services.results_for(mine)
+    results = results_for(mine)
     assert results.gva_per_fte == 50_000.0
     assert results.peer_gva_median == 50_000.0
 
@@ -463,7 +467,7 @@ def test_money_compared_only_when_ten_peers_gave_figures_to_the_nearest_thousand
 def test_recommends_the_three_weakest_pillars(app):
     org = make_organisation()
     make_submission(org, level=3, lean=0, people=1, digital=1, automation=2)
-    recs = services.recommendations(org.id)
+    recs = recommendations(org.id)
     assert [r.pillar for r in recs] == ["lean", "people", "digital"]
     assert recs[0].score == 0.0
     assert recs[0].reasons == ["one of your three lowest-scoring pillars"]
@@ -474,7 +478,7 @@ def test_recommends_pillars_far_below_the_peer_upper_quartile(app):
     org = make_organisation(sector="25", size_band="small")
     # Everything at 3 (75) except lean at 0: every pillar is 25 below the peers' 100.
     make_submission(org, level=3, lean=0)
-    recs = services.recommendations(org.id)
+    recs = recommendations(org.id)
     assert [r.pillar for r in recs] == ["lean"] + [k for k in Q.pillar_keys if k != "lean"]
     lean = recs[0]
     assert lean.reasons == [
@@ -485,10 +489,10 @@ def test_recommends_pillars_far_below_the_peer_upper_quartile(app):
 
 
 def test_no_recommendations_without_a_benchmark_or_when_all_top(app):
-    assert services.recommendations(make_organisation().id) == []
+    assert recommendations(make_organisation().id) == []
     org = make_organisation()
     make_submission(org, level=4)
-    assert services.recommendations(org.id) == []
+    assert recommendations(org.id) == []
 
 
 def test_recommended_events_and_sessions(app):
@@ -505,7 +509,7 @@ def test_recommended_events_and_sessions(app):
     make_session(conference, title="Other talk", pillars=["digital"])
     cancelled = make_session(conference, title="Cancelled", pillars=["lean"])
     cancelled.published = {**cancelled.published, "status": "cancelled"}
-    recs = services.recommendations(org.id)
+    recs = recommendations(org.id)
     assert [r.pillar for r in recs] == ["lean"]
     items = [(i.kind, i.title) for i in recs[0].items]
     assert items == [("workshop", "Lean workshop"), ("session", "Flow talk")]
@@ -529,7 +533,7 @@ def test_site_visits_prefer_hosts_strong_in_that_pillar(app):
     )  # fmt: skip
     make_event(kind=EventKind.SITE_VISIT, pillars=["quality"], title="Visit no host",
                starts_in=timedelta(days=20))  # fmt: skip
-    items = services.recommendations(org.id)[0].items
+    items = recommendations(org.id)[0].items
     assert [(i.title, i.exemplar_host) for i in items] == [
         ("Visit strong", True),
         ("Visit weak", False),
@@ -552,7 +556,7 @@ def test_programme_overview_counts_and_five_organisation_rule(app):
     stale = make_organisation()
     make_submission(stale, submitted_at=now - timedelta(days=400))
     make_submission(organisations[0], users[0], level=3, submitted_at=now)
-    overview = services.programme_overview(organiser())
+    overview = programme_overview(organiser())
     assert overview.organisations_completed == 4
     assert overview.organisations_ever == 5
     assert overview.organisations_total == 5
@@ -567,7 +571,7 @@ def test_programme_overview_counts_and_five_organisation_rule(app):
 
 def test_programme_overview_hides_groups_of_four(app):
     make_peers(4)
-    overview = services.programme_overview(organiser())
+    overview = programme_overview(organiser())
     assert all(value is None for value in overview.distribution.values())
     assert overview.bands is None
 
@@ -575,9 +579,9 @@ def test_programme_overview_hides_groups_of_four(app):
 def test_overview_and_export_are_for_organisers_only(app):
     delegate = make_user(organisation=make_organisation())
     with pytest.raises(services.BenchmarkError):
-        services.programme_overview(delegate)
+        programme_overview(delegate)
     with pytest.raises(services.BenchmarkError):
-        services.export_rows(delegate)
+        export_rows(delegate)
 
 
 def test_export_rows_pair_latest_with_baseline(app, count_queries):
@@ -591,7 +595,7 @@ def test_export_rows_pair_latest_with_baseline(app, count_queries):
     db.session.commit()
     actor_role = actor.role  # loaded before counting
     with count_queries() as queries:
-        rows = services.export_rows(actor)
+        rows = export_rows(actor)
     assert actor_role == "organiser"
     assert len(queries) == 2  # the rows, then every submitter in one query
     assert [r.organisation.name for r in rows][:1] == ["Alpha Ltd"]

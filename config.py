@@ -110,6 +110,14 @@ class Config:
     # The job queue: Redis when set, else a SQLite file beside the app (one machine).
     REDIS_URL = os.environ.get("REDIS_URL") or None
     QUEUE_FILE = os.environ.get("QUEUE_FILE", str(INSTANCE_DIR / "queue.db"))
+    # Public pages kept per version (app/pagecache.py, docs/caching.md): each process reads the
+    # version at most this often (the staleness bound, in seconds; 0 reads it every request).
+    # Kept pages live in Redis when REDIS_URL is set (for PAGE_CACHE_SECONDS), else in each
+    # process (at most PAGE_CACHE_MB).
+    PUBLIC_VERSION_SECONDS = float(os.environ.get("PUBLIC_VERSION_SECONDS") or 1)
+    PAGE_CACHE_MB = _int("PAGE_CACHE_MB", 32)
+    PAGE_CACHE_SECONDS = _int("PAGE_CACHE_SECONDS", 3600)
+    PAGE_CACHE_NAMESPACE = "journey"
 
     STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY")
     STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET")

@@ -33,9 +33,13 @@ def create_app(config_class=None) -> Flask:
     login_manager.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
+    from app import pagecache
+
+    pagecache.init_app(app)
 
     from app import models  # noqa: F401  (registers every table)
     from app.converters import IdConverter
+    from app.events import public_version  # noqa: F401  (stamps events on venue/ticket edits)
     from app.registration import reminders  # noqa: F401  (connects its signal receivers)
     from app.webhooks import emit  # noqa: F401  (the session hook that writes deliveries)
 

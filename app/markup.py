@@ -2,7 +2,10 @@
 
 import markdown
 import nh3
+from flask import has_app_context
 from markupsafe import Markup
+
+from app import pagecache
 
 _TAGS = {
     "p", "br", "strong", "em", "b", "i", "ul", "ol", "li", "a", "blockquote", "code", "pre",
@@ -11,8 +14,16 @@ _TAGS = {
 
 
 def render_markdown(text: str | None) -> Markup:
+    """Kept by the text itself (per process): an event's description is rendered once, not on
+    every signed-in view of its page."""
     if not text:
         return Markup("")
+    if not has_app_context():
+        return _render(text)
+    return pagecache.remember(pagecache.local("markdown", 512), text, lambda: _render(text))
+
+
+def _render(text: str) -> Markup:
     html = markdown.markdown(text, extensions=["sane_lists", "tables"])
     clean = nh3.clean(
         html,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from dataclasses import dataclass
 from datetime import date
@@ -25,12 +24,12 @@ from markupsafe import Markup, escape
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from app import pagecache
 from app.events.agenda_services import (
     KIND_LABELS,
     AgendaError,
     AgendaItem,
     PublicAgenda,
-    agenda_version,
     agenda_versions,
     latest_version_number,
     public_agenda,
@@ -57,26 +56,12 @@ def _public_event(slug: str) -> Event:
     return event
 
 
-def _not_modified(etag: str):
-    """304 when the browser already holds this version; otherwise None."""
-    if etag in request.if_none_match:
-        response = current_app.response_class(status=304)
-        response.set_etag(etag)
-        return response
-    return None
-
-
 def _event_feed_url(event: Event) -> str | None:
     """The event's calendar feed (DESIGN.md contract), once the feeds area serves it."""
     for rule in current_app.url_map.iter_rules():
         if rule.rule == "/events/<slug>/calendar.ics":
             return url_for(rule.endpoint, slug=event.slug)
     return None
-
-
-def _etag(event: Event, *parts: str, version: str | None = None) -> str:
-    raw = "|".join((version or agenda_version(event), *parts))
-    return hashlib.sha256(raw.encode()).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -118,31 +103,25 @@ def _urls(event: Event, signed_in: bool) -> dict[str, str]:
     return urls
 
 
-def _bounded(name: str, limit: int) -> dict:
-    cache = current_app.extensions.setdefault(name, {})
-    if len(cache) >= limit:
-        cache.clear()  # crude, but these caches refill in one request
-    return cache
-
-
 def _calendar_button(event: Event, urls: dict[str, str]):
     """The feeds area's add-to-calendar macro for a session, remembered per published version."""
     macro = get_template_attribute("macros/calendar.html", "add_to_calendar")
     venue = event.venue.full_address if event.venue else ""
     # The calendar entry links back to the session (the .ics download carries the abstract).
     page = current_app.config["BASE_URL"] + url_for("agenda.agenda", slug=event.slug)
+    kept = pagecache.local("agenda_calendar_buttons", 5000)
 
     def button(item: AgendaItem) -> Markup:
         s = item.session
         key = (s.id, s.published_at, item.room.name if item.room else "", venue)
-        cache = _bounded("agenda_calendar_buttons", 5000)
-        html = cache.get(key)
+        html = kept.get(key)
         if html is None:
             location = f"{item.room.name}, {venue}" if item.room else venue
-            html = cache[key] = macro(
+            html = macro(
                 s.title, s.starts_at, s.ends_at, location, f"{page}#s-{s.id}",
                 urls["ics"].format(s.id),
             )  # fmt: skip
+            kept.set(key, html)
         return html
 
     return button
@@ -153,24 +132,26 @@ _CSRF, _HERE = "__journey_csrf__", "__journey_here__"  # filled in per request
 
 def _item_renderer(event: Event, urls: dict, signed_in: bool, version: str):
     """Renders one session of the agenda, remembered by everything the HTML depends on: the
-    published agenda's version, the session's place on the grid and seats, and the delegate's
-    star and booking. The CSRF token and page address are placeholders (see _render_days)."""
+    public version, the session's place on the grid and seats, and the delegate's star and
+    booking, so signed-in pages reuse what visitors' pages rendered. The CSRF token and page
+    address are placeholders (see _render_days)."""
     macro = get_template_attribute("events/_agenda_item.html", "agenda_item")
     endpoints = current_app.view_functions
     calendar_button = _calendar_button(event, urls) if "ics" in urls else None
-    cache = _bounded("agenda_items", 20_000)
+    kept = pagecache.local("agenda_items", 20_000)
 
     def render(item: AgendaItem) -> Markup:
         s = item.session
         key = (version, s.id, s.seats_taken, item.row, item.rows, item.col, item.cols,
                item.starred, item.booking, signed_in)  # fmt: skip
-        html = cache.get(key)
+        html = kept.get(key)
         if html is None:
-            html = cache[key] = macro(
+            html = macro(
                 item, KIND_LABELS, urls, signed_in, _CSRF if signed_in else "", _HERE,
                 "ics" in urls, "registration.book_session" in endpoints,
                 "registration.cancel_booking" in endpoints, calendar_button,
             )  # fmt: skip
+            kept.set(key, html)
         return html
 
     return render
@@ -194,52 +175,45 @@ def _render_days(
 
 @bp.get("/events/<slug>/agenda")
 def agenda(slug: str):
-    event = _public_event(slug)
     track = request.args.get("track", "").strip()[:80]
     pillar = request.args.get("pillar", "").strip()
     pillar = pillar if pillar in PILLARS else ""
     mine = request.args.get("mine") == "1"
-    user = current_user if current_user.is_authenticated else None
+    if pagecache.anonymous():
+        # Visitors who are not signed in all see the same page: rendered once per version and
+        # filter, and a browser holding it gets a 304 before any query.
+        return pagecache.page(
+            ("agenda", slug, track, pillar, mine),
+            lambda: _agenda_page(slug, track, pillar, mine, None),
+        )
+    response = current_app.make_response(
+        _agenda_page(slug, track, pillar, mine, pagecache.signed_in())
+    )
+    response.headers["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def _agenda_page(slug: str, track: str, pillar: str, mine: bool, user) -> str:
+    event = _public_event(slug)
     urls = _urls(event, user is not None)
-    version = agenda_version(event)
+    version = pagecache.public_version()
     if user is None:
-        # Visitors who are not signed in all see the same page: browsers revalidate with the
-        # ETag, and the days are rendered once per published version and filter.
-        etag = _etag(event, track, pillar, version=version)
-        cached = _not_modified(etag)
-        if cached is not None:
-            return cached
-        cache = _bounded("agenda_days", 64)
-        entry = cache.get(etag)
-        if entry is None:
-            view = public_agenda(event, None, track=track, pillar=pillar, version=version)
-            entry = cache[etag] = (
-                _summary(view),
-                _render_days(event, view, None, False, urls, version),
-            )
+        view = public_agenda(event, None, track=track, pillar=pillar, version=version)
+        days_html = _render_days(event, view, None, False, urls, version)
     else:
         view = public_agenda(event, user, track=track, pillar=pillar, mine=mine, version=version)
-        entry = (_summary(view), _render_days(event, view, user, mine, urls, version))
-    summary, days_html = entry
-    response = current_app.make_response(
-        render_template(
-            "events/agenda.html",
-            event=event,
-            agenda=summary,
-            days_html=days_html,
-            track=track,
-            pillar=pillar,
-            mine=mine,
-            view_functions=current_app.view_functions,
-            event_feed_url=_event_feed_url(event),
-        )
+        days_html = _render_days(event, view, user, mine, urls, version)
+    return render_template(
+        "events/agenda.html",
+        event=event,
+        agenda=_summary(view),
+        days_html=days_html,
+        track=track,
+        pillar=pillar,
+        mine=mine,
+        view_functions=current_app.view_functions,
+        event_feed_url=_event_feed_url(event),
     )
-    if user is None:
-        response.set_etag(etag)
-        response.headers["Cache-Control"] = "public, no-cache"
-    else:
-        response.headers["Cache-Control"] = "private, no-cache"
-    return response
 
 
 def _summary(view: PublicAgenda) -> AgendaSummary:
@@ -253,29 +227,33 @@ def _summary(view: PublicAgenda) -> AgendaSummary:
 
 @bp.get("/events/<slug>/agenda/print")
 def printable(slug: str):
-    event = _public_event(slug)
-    view = public_agenda(event)
-    return render_template("events/agenda_print.html", event=event, agenda=view, kinds=KIND_LABELS)
+    def render() -> str:
+        event = _public_event(slug)
+        view = public_agenda(event, version=pagecache.public_version())
+        return render_template(
+            "events/agenda_print.html", event=event, agenda=view, kinds=KIND_LABELS
+        )
+
+    return pagecache.page(("agenda-print", slug), render) if pagecache.anonymous() else render()
 
 
 @bp.get("/events/<slug>/agenda/changes")
 def changes(slug: str):
     """The change log: what each publish of the agenda added, moved, cancelled or updated."""
-    event = _public_event(slug)
-    etag = _etag(event, "changes")
-    cached = _not_modified(etag)
-    if cached is not None:
-        return cached
-    response = current_app.make_response(
-        render_template(
+
+    def render() -> str:
+        event = _public_event(slug)
+        return render_template(
             "events/agenda_changes.html",
             event=event,
             versions=agenda_versions(event),
             sections=CHANGE_SECTIONS,
         )
-    )
-    response.set_etag(etag)
-    response.headers["Cache-Control"] = "public, no-cache"
+
+    if pagecache.anonymous():
+        return pagecache.page(("agenda-changes", slug), render)
+    response = current_app.make_response(render())
+    response.headers["Cache-Control"] = "private, no-cache"
     return response
 
 
@@ -292,20 +270,17 @@ def _iso(value, tz: str) -> str:
     return to_local(value, tz).isoformat()
 
 
-def _export(event: Event, kind: str, mimetype: str, build, **headers):
-    """An export of the published agenda for screens and apps: built once per agenda version
-    (kept per process), ETag and 304, readable from any origin."""
-    etag = _etag(event, kind)
-    response = _not_modified(etag)
-    if response is None:
-        cache = _bounded(f"agenda_{kind}", 32)
-        body = cache.get(etag)
-        if body is None:
-            body = cache[etag] = build()
-        response = current_app.response_class(body, mimetype=mimetype)
-        response.set_etag(etag)
-        response.headers["Cache-Control"] = "public, no-cache"
-        response.headers.update(headers)
+def _export(slug: str, kind: str, mimetype: str, build, filename: str | None = None):
+    """An export of the published agenda for screens and apps, the same for everyone: built
+    once per public version, 304 before any query, readable from any origin."""
+
+    def render():
+        headers = ()
+        if filename:
+            headers = (("Content-Disposition", f'inline; filename="{slug}-{filename}"'),)
+        return build(_public_event(slug)), None, headers
+
+    response = pagecache.page(("agenda-export", kind, slug), render, mimetype)
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response
 
@@ -313,43 +288,36 @@ def _export(event: Event, kind: str, mimetype: str, build, **headers):
 @bp.get("/events/<slug>/agenda.json")
 def agenda_json(slug: str):
     """The published agenda for screens and apps; schema in docs/agenda-json.md."""
-    event = _public_event(slug)
     return _export(
-        event, "json", "application/json",
-        lambda: json.dumps(_agenda_document(event), ensure_ascii=False).encode(),
+        slug, "json", "application/json",
+        lambda event: json.dumps(_agenda_document(event), ensure_ascii=False).encode(),
     )  # fmt: skip
 
 
 @bp.get("/events/<slug>/schedule.xml")
 def schedule_xml(slug: str):
     """The published agenda for conference schedule apps (frab schedule.xml)."""
-    event = _public_event(slug)
     base_url = current_app.config["BASE_URL"]
-    agenda_url = base_url + url_for("agenda.agenda", slug=event.slug)
-    return _export(
-        event, "schedule.xml", "application/xml",
-        lambda: build_schedule_xml(
-            event, public_agenda(event), latest_version_number(event), agenda_url, base_url
-        ),
-        **{"Content-Disposition": f'inline; filename="{event.slug}-schedule.xml"'},
-    )  # fmt: skip
+
+    def build(event: Event) -> bytes:
+        agenda_url = base_url + url_for("agenda.agenda", slug=event.slug)
+        version = latest_version_number(event)
+        return build_schedule_xml(event, public_agenda(event), version, agenda_url, base_url)
+
+    return _export(slug, "schedule.xml", "application/xml", build, "schedule.xml")
 
 
 @bp.get("/events/<slug>/schedule.json")
 def schedule_json(slug: str):
     """The published agenda for conference schedule apps (frab JSON, as pretalx serves)."""
-    event = _public_event(slug)
     base_url = current_app.config["BASE_URL"]
 
-    def build() -> bytes:
+    def build(event: Event) -> bytes:
         version = latest_version_number(event)
         document = build_schedule_json(event, public_agenda(event), version, base_url)
         return json.dumps(document, ensure_ascii=False).encode()
 
-    return _export(
-        event, "schedule.json", "application/json", build,
-        **{"Content-Disposition": f'inline; filename="{event.slug}-schedule.json"'},
-    )  # fmt: skip
+    return _export(slug, "schedule.json", "application/json", build, "schedule.json")
 
 
 def _agenda_document(event: Event) -> dict:

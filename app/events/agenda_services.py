@@ -15,7 +15,7 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
 
-from app import mail
+from app import mail, pagecache
 from app.auth.models import User
 from app.converters import MAX_ID
 from app.events.agenda_hours import outside_hours
@@ -607,22 +607,6 @@ class PublicAgenda:
     speakers: dict[int, SpeakerRef]
 
 
-def agenda_version(event: Event) -> str:
-    """Changes whenever what the public agenda shows changes (1 query): used as an ETag."""
-    speakers_changed = select(func.max(Speaker.updated_at)).scalar_subquery()
-    row = db.session.execute(
-        select(
-            func.max(AgendaSession.published_at),
-            func.coalesce(func.sum(AgendaSession.seats_taken), 0),
-            # Weighted by id, so a seat taken in one session and freed in another still counts.
-            func.coalesce(func.sum(AgendaSession.seats_taken * AgendaSession.id), 0),
-            func.count(AgendaSession.id),
-            speakers_changed,
-        ).where(AgendaSession.event_id == event.id, AgendaSession.published_at.is_not(None))
-    ).one()
-    return f"{event.id}-{event.updated_at:%Y%m%d%H%M%S%f}-" + "-".join(map(str, row))
-
-
 @dataclass(frozen=True)
 class RoomRef:
     """A room as the public agenda shows it: plain values, safe to keep between requests."""
@@ -648,10 +632,10 @@ def _published_parts(
 ) -> tuple[list[PublishedSession], dict[int, RoomRef], dict[int, SpeakerRef]]:
     """The published sessions with their rooms and speakers (3 queries), kept per agenda
     version when one is given: every visitor of that version shares them."""
-    cache = current_app.extensions.setdefault("agenda_parts", {})
+    kept = pagecache.local("agenda_parts", 64)
     key = (event.id, version)
-    if version is not None and key in cache:
-        return cache[key]
+    if version is not None and (parts := kept.get(key)) is not None:
+        return parts
     sessions = published_sessions(event.id)
     room_ids = {s.room_id for s in sessions if s.room_id is not None}
     rooms = {
@@ -670,9 +654,7 @@ def _published_parts(
     } if speaker_ids else {}  # fmt: skip
     parts = (sessions, rooms, speakers)
     if version is not None:
-        if len(cache) >= 64:
-            cache.clear()
-        cache[key] = parts
+        kept.set(key, parts)
     return parts
 
 
@@ -686,7 +668,7 @@ def public_agenda(
 ) -> PublicAgenda:
     """The published agenda, grouped by day and laid out on a grid of rooms × 5-minute rows.
     A fixed number of queries whatever its size; none for the sessions when `version` (from
-    agenda_version) names one already loaded."""
+    pagecache.public_version) names one already loaded."""
     sessions, rooms, speakers = _published_parts(event, version)
     starred: set[int] = set()
     booked: dict[int, str] = {}

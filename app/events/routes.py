@@ -3,8 +3,9 @@
 from flask import Blueprint, abort, render_template
 from flask_login import current_user
 
+from app import pagecache
 from app.benchmark.recommendations import weak_pillars_by_event
-from app.events.agenda_services import agenda_version, public_agenda
+from app.events.agenda_services import public_agenda
 from app.events.availability import availability, price_range
 from app.events.services import public_event_or_none, upcoming_events
 from app.registration.services import live_registration
@@ -14,13 +15,22 @@ bp = Blueprint("events", __name__)
 
 @bp.get("/")
 def home():
+    if pagecache.anonymous():
+        # The same for every visitor who is not signed in, until the version moves or one of
+        # the events it lists ends.
+        return pagecache.page(("home",), lambda: _home(signed_in=False))
+    return _home(signed_in=current_user.is_authenticated)[0]
+
+
+def _home(signed_in: bool) -> tuple:
+    """The page, and when it next changes by itself (the first of its events to end)."""
     by_event = None
-    if current_user.is_authenticated:
+    if signed_in:
         by_event = weak_pillars_by_event(current_user.organisation_id)
     recommended = by_event or {}
     groups = upcoming_events()
     events = sorted((e for g in groups.values() for e in g), key=lambda e: e.starts_at)
-    return render_template(
+    html = render_template(
         "events/home.html",
         groups=groups,
         coming_up=events[:3],
@@ -30,21 +40,28 @@ def home():
         recommended=recommended,
         weakest=sorted({title for titles in recommended.values() for title in titles}),
     )
+    return html, min((e.ends_at for e in events), default=None), ()
 
 
 @bp.get("/events/<slug>")
 def event_detail(slug: str):
+    if pagecache.anonymous():
+        return pagecache.page(("event", slug), lambda: _event_page(slug, None))
+    return _event_page(slug, pagecache.signed_in())
+
+
+def _event_page(slug: str, user) -> str:
     event = public_event_or_none(slug)
     if event is None:
         abort(404, "There is no published event at this address.")
     ticket_types = [t for t in event.ticket_types if not t.hidden]
     mine = None
-    if current_user.is_authenticated:
-        mine = live_registration(current_user.id, event.id)
+    if user is not None:
+        mine = live_registration(user.id, event.id)
     # The speakers of its published agenda, from the parts the agenda page keeps per version.
     speakers = []
     if event.agenda_published_at is not None:
-        view = public_agenda(event, version=agenda_version(event))
+        view = public_agenda(event, version=pagecache.public_version())
         speakers = sorted(view.speakers.values(), key=lambda sp: sp.name.split()[-1:])
     return render_template(
         "events/event.html", event=event, ticket_types=ticket_types, mine=mine, speakers=speakers,

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.orm import undefer
 
+from app import pagecache
 from app.events.agenda_forms import SpeakerForm
 from app.events.agenda_services import KIND_LABELS
 from app.events.models import Room, Speaker
@@ -21,7 +20,6 @@ from app.events.speaker_services import (
     public_speakers,
     sessions_of_speaker,
     speaker_for_user,
-    speakers_version,
     update_own_profile,
 )
 from app.extensions import db
@@ -32,44 +30,36 @@ bp = Blueprint("speakers", __name__)
 
 @bp.get("/speakers")
 def index():
-    version = speakers_version()
-    etag = hashlib.sha256(f"speakers|{version}".encode()).hexdigest()[:32]
-    anonymous = not current_user.is_authenticated
-    if anonymous and etag in request.if_none_match:
-        return _not_modified(etag)
-    cache = current_app.extensions.setdefault("speaker_cards", {})
-    cards = cache.get(version)
-    if cards is None:
-        speakers, sessions_of = public_speakers()
-        cards = Markup(  # noqa: S704 - an autoescaped template
-            render_template(
-                "events/_speaker_cards.html", speakers=speakers, sessions_of=sessions_of
-            )
-        )
-        cache.clear()  # only the current version is worth keeping
-        cache[version] = cards
-    response = current_app.make_response(render_template("events/speakers.html", cards_html=cards))
-    if anonymous:
-        response.set_etag(etag)
-        response.headers["Cache-Control"] = "public, no-cache"
-    return response
+    if pagecache.anonymous():
+        return pagecache.page(("speakers",), _speakers_page)
+    return _speakers_page()
 
 
-def _not_modified(etag: str):
-    response = current_app.response_class(status=304)
-    response.set_etag(etag)
-    return response
+def _speakers_page() -> str:
+    # The cards are the same for everyone: signed-in pages reuse those visitors' pages kept.
+    version = pagecache.public_version()
+    cards = pagecache.remember(pagecache.shared(), ("speaker-cards", version), _speaker_cards)
+    return render_template("events/speakers.html", cards_html=Markup(cards))  # noqa: S704
+
+
+def _speaker_cards() -> str:
+    speakers, sessions_of = public_speakers()
+    return render_template("events/_speaker_cards.html", speakers=speakers, sessions_of=sessions_of)
 
 
 @bp.get("/speakers/<slug>")
 def detail(slug: str):
+    if pagecache.anonymous():
+        return pagecache.page(("speaker", slug), lambda: _speaker_page(slug, None))
+    return _speaker_page(slug, pagecache.signed_in())
+
+
+def _speaker_page(slug: str, user) -> str:
     speaker = db.session.execute(select(Speaker).where(Speaker.slug == slug)).scalar_one_or_none()
     if speaker is None:
         abort(404, "There is no speaker at this address.")
     sessions = sessions_of_speaker(speaker)
-    viewer_may_preview = current_user.is_authenticated and (
-        current_user.is_organiser or current_user.id == speaker.user_id
-    )
+    viewer_may_preview = user is not None and (user.is_organiser or user.id == speaker.user_id)
     if not sessions and not viewer_may_preview:
         abort(404, "There is no speaker at this address.")
     room_ids = {s.session.room_id for s in sessions if s.session.room_id}

@@ -9,7 +9,7 @@ from io import BytesIO
 from urllib.parse import urlsplit
 
 from PIL import Image, ImageOps, UnidentifiedImageError
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth.models import User
 from app.events.models import AgendaSession, Event, EventStatus, Speaker
@@ -233,21 +233,6 @@ def public_sessions() -> list[SpeakerSession]:
     )
     found = [SpeakerSession(p, r.Event) for r in rows if (p := from_row(r)) is not None]
     return sorted(found, key=lambda s: (s.session.starts_at, s.session.id))
-
-
-def speakers_version() -> str:
-    """Changes whenever the public speaker list would (1 query): an ETag and a cache key."""
-    published = AgendaSession.published_at.is_not(None)
-    row = db.session.execute(
-        select(
-            select(func.max(AgendaSession.published_at)).where(published).scalar_subquery(),
-            select(func.count(AgendaSession.id)).where(published).scalar_subquery(),
-            select(func.max(Speaker.updated_at)).scalar_subquery(),
-            select(func.count(Speaker.id)).scalar_subquery(),
-            select(func.max(Event.updated_at)).scalar_subquery(),
-        )
-    ).one()
-    return "-".join(map(str, row))
 
 
 def public_speakers() -> tuple[list[Speaker], dict[int, list[SpeakerSession]]]:

@@ -9,22 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-import threading
-from collections import OrderedDict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
 
-from flask import current_app
-from sqlalchemy import Integer, and_, func, literal, select, union
+from sqlalchemy import Integer, literal, select, union
 from sqlalchemy.orm import joinedload
 
+from app import pagecache
 from app.auth.models import User
 from app.events.models import (
     AgendaSession,
     Event,
-    EventStatus,
     Room,
     SessionSpeaker,
     SessionStar,
@@ -64,43 +61,12 @@ class Feed:
     def to_ical(self) -> bytes:
         """The calendar's bytes. Building a big feed costs far more than loading it, and equal
         data gives equal bytes, so recent bodies are kept by ETag (per process)."""
-        body = _bodies.get(self.etag)
-        if body is None:
-            body = ical.build_calendar(
-                self.name, self.timezone, self.events, self.sessions, self.description
-            )
-            _bodies.put(self.etag, body)
-        return body
+        return pagecache.remember(pagecache.local("feed_bodies", 64), self.etag, self._build)
 
-
-class _BodyCache:
-    """A small thread-safe LRU (of built calendars by ETag, or of feeds by version)."""
-
-    def __init__(self, max_entries: int = 64) -> None:
-        self.max_entries = max_entries
-        self._items: OrderedDict[str, object] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: str):
-        with self._lock:
-            body = self._items.get(key)
-            if body is not None:
-                self._items.move_to_end(key)
-            return body
-
-    def put(self, key: str, body) -> None:
-        with self._lock:
-            self._items[key] = body
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_bodies = _BodyCache()
+    def _build(self) -> bytes:
+        return ical.build_calendar(
+            self.name, self.timezone, self.events, self.sessions, self.description
+        )
 
 
 # ---- loading -------------------------------------------------------------------------------
@@ -204,49 +170,21 @@ def event_feed(slug: str, base_url: str) -> Feed | None:
     """Every published session of a public event (cancelled ones included, so that calendars
     remove them). An event with no published agenda shows as itself.
 
-    Calendar apps poll this often, mostly for a 304: the feed is kept per state of the event
-    (one statement, no ORM objects, tells it), so a repeat costs 1 query and no feed work;
-    building one costs 5. Room renames reach it with the next publish, as on the agenda page."""
-    state = _event_feed_state(slug)
-    if state is None:
-        return None
-    key = repr((state, base_url))
-    # Feed objects are immutable; kept per app, by the event's state.
-    cache = current_app.extensions.setdefault("journey_event_feeds", _BodyCache())
-    feed = cache.get(key)
+    Calendar apps poll this often, mostly for a 304: the feed is kept per public version
+    (app/pagecache.py), so a repeat costs no query and no feed work within the staleness
+    bound; building one costs 5. Room renames reach it with the next publish, as on the
+    agenda page."""
+    key = (slug, base_url, pagecache.public_version())
+    # Feed objects are immutable; kept per process.
+    kept = pagecache.local("event_feeds", 256)
+    feed = kept.get(key)
     if feed is None:
         event = _public_event(slug)
         if event is None:
             return None
         feed = _build_event_feed(event, base_url)
-        cache.put(key, feed)
+        kept.set(key, feed)
     return feed
-
-
-def _event_feed_state(slug: str) -> tuple | None:
-    """What the event feed is built from, as one row of plain values (one statement): the
-    event's own stamp and status, its venue, and what `agenda_version` counts. None when there
-    is no public event at this slug."""
-    published = and_(AgendaSession.event_id == Event.id, AgendaSession.published_at.is_not(None))
-    row = db.session.execute(
-        select(
-            Event.id, Event.status, Event.updated_at, Event.host_organisation_id,
-            Venue.name, Venue.address, Venue.postcode,
-            func.max(AgendaSession.published_at),
-            func.coalesce(func.sum(AgendaSession.seats_taken), 0),
-            # Weighted by id, so a seat taken in one session and freed in another still counts.
-            func.coalesce(func.sum(AgendaSession.seats_taken * AgendaSession.id), 0),
-            func.count(AgendaSession.id),
-            select(func.max(Speaker.updated_at)).scalar_subquery(),
-        )
-        .outerjoin(Venue, Venue.id == Event.venue_id)
-        .outerjoin(AgendaSession, published)
-        .where(Event.slug == slug)
-        .group_by(Event.id, Venue.id)
-    ).one_or_none()  # fmt: skip
-    if row is None or row.status not in (EventStatus.PUBLISHED, EventStatus.CANCELLED):
-        return None
-    return tuple(row)
 
 
 def _build_event_feed(event: Event, base_url: str) -> Feed:
@@ -265,7 +203,19 @@ def _build_event_feed(event: Event, base_url: str) -> Feed:
 
 
 def session_feed(slug: str, session_id: int, base_url: str) -> Feed | None:
-    """One published session, only under its own public event. 4 queries."""
+    """One published session, only under its own public event: 4 queries, then kept per
+    public version like the event's feed."""
+    key = (slug, session_id, base_url, pagecache.public_version())
+    kept = pagecache.local("session_feeds", 1024)
+    feed = kept.get(key)
+    if feed is None:
+        feed = _build_session_feed(slug, session_id, base_url)
+        if feed is not None:
+            kept.set(key, feed)
+    return feed
+
+
+def _build_session_feed(slug: str, session_id: int, base_url: str) -> Feed | None:
     event = _public_event(slug)
     if event is None:
         return None

@@ -167,6 +167,7 @@ def test_change_log_is_public_only_for_public_events_and_costs_fixed_queries(
         _edit(session.id, title=session.title + " (updated)")
         _publish(client, event)
     client.post("/auth/logout")
+    client.get("/")  # shows "signed out": a page with a message of one's own is never kept
     assert db.session.execute(select(func.count(AgendaVersion.id))).scalar_one() == 6
     with count_queries() as queries:
         response = client.get("/events/busy/agenda/changes")

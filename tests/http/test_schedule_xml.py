@@ -152,8 +152,8 @@ def test_schedule_xml_runs_a_fixed_number_of_queries(client, count_queries):
     db.session.commit()
     small = _queries_for(client, count_queries, "/events/small/schedule.xml")
     large = _queries_for(client, count_queries, "/events/large/schedule.xml")
-    assert small == large
-    assert large <= 7
+    assert small == large + 1 <= 7  # the public version is read once within the bound
+    assert _queries_for(client, count_queries, "/events/large/schedule.xml") == 0  # kept
 
 
 def test_xsd_refuses_what_it_should():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import wraps
+
 from flask import (
     Blueprint,
     abort,
@@ -16,7 +18,7 @@ from flask_limiter.util import get_remote_address
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
-from app.auth.roles import login_required_json, role_required
+from app.auth.roles import check_roles, login_required_json
 from app.checkin.door_list import door_list
 from app.checkin.services import (
     MAX_CODE_LENGTH,
@@ -37,6 +39,7 @@ from app.checkin.sync import apply_synced_scan, check_sessions, in_scan_order, p
 from app.converters import id_arg
 from app.events.models import Event
 from app.extensions import csrf, db, limiter
+from app.hosts.gate import hosted_organisation_id
 from app.timeutil import to_local
 
 bp = Blueprint("checkin", __name__)
@@ -82,8 +85,21 @@ def _staff_event(slug: str) -> Event:
 # ---------------------------------------------------------------- pages
 
 
+def door_access(view):
+    """Door staff and organisers; also a site visit's hosts, whose events_for_staff and
+    event_for_staff are their own visits."""
+
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        if not (current_user.is_authenticated and hosted_organisation_id(current_user)):
+            check_roles("door_staff", "organiser")
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
 @bp.get("/checkin")
-@role_required("door_staff", "organiser")
+@door_access
 def choose_event():
     events = events_for_staff(current_user)
     if len(events) == 1 and not current_user.is_organiser and "all" not in request.args:
@@ -92,7 +108,7 @@ def choose_event():
 
 
 @bp.get("/checkin/<slug>")
-@role_required("door_staff", "organiser")
+@door_access
 def scanner(slug: str):
     event = _staff_event(slug)
     points = [

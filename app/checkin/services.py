@@ -29,9 +29,17 @@ from app.checkin.errors import (  # noqa: F401  (re-exported for the views)
     NonceReplay,
 )
 from app.checkin.models import CheckIn, EventStaff, ScanLog
-from app.events.models import AgendaSession, Event, EventStatus, SessionKind, TicketType
+from app.events.models import (
+    AgendaSession,
+    Event,
+    EventKind,
+    EventStatus,
+    SessionKind,
+    TicketType,
+)
 from app.events.published import PublishedSession, published_sessions
 from app.extensions import db
+from app.hosts.gate import hosted_organisation_id
 from app.questions.services import access_needs_of
 from app.registration.models import Registration, SessionBooking
 from app.timeutil import to_local, utcnow
@@ -117,17 +125,30 @@ class ScanResult:
 
 
 def events_for_staff(actor: User) -> list[Event]:
-    """Events the actor may scan at: their assigned events, or every event for organisers."""
+    """Events the actor may scan at: their assigned events and the site visits they host, or
+    every event for organisers."""
     query = select(Event).where(Event.status != "cancelled").order_by(Event.starts_at)
     if not actor.is_organiser:
-        query = query.join(EventStaff, EventStaff.event_id == Event.id).where(
-            EventStaff.user_id == actor.id
-        )
+        assigned = exists().where(EventStaff.event_id == Event.id, EventStaff.user_id == actor.id)
+        hosted = hosted_organisation_id(actor)
+        if hosted is not None:
+            mine = and_(Event.kind == EventKind.SITE_VISIT, Event.host_organisation_id == hosted)
+            query = query.where(or_(assigned, mine))
+        else:
+            query = query.where(assigned)
     return list(db.session.execute(query).scalars())
 
 
+def hosts_visit(actor: User, event: Event) -> bool:
+    """A site visit's hosts are its door staff with no set-up (for that visit only)."""
+    if event.kind != EventKind.SITE_VISIT or event.host_organisation_id is None:
+        return False
+    return hosted_organisation_id(actor) == event.host_organisation_id
+
+
 def event_for_staff(slug: str, actor: User) -> Event:
-    """The event with `slug` if the actor may scan there (one query), else an error."""
+    """The event with `slug` if the actor may scan there (one query for assigned staff), else
+    an error."""
     if actor.is_organiser:
         event = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
         allowed = True
@@ -135,9 +156,10 @@ def event_for_staff(slug: str, actor: User) -> Event:
         assigned = exists().where(EventStaff.event_id == Event.id, EventStaff.user_id == actor.id)
         row = db.session.execute(select(Event, assigned).where(Event.slug == slug)).first()
         event, allowed = (row[0], bool(row[1])) if row else (None, False)
+        allowed = allowed and actor.has_role("door_staff", "organiser")
     if event is None:
         raise CheckinNotFound("No such event.")
-    if not allowed or not actor.has_role("door_staff", "organiser"):
+    if not allowed and not hosts_visit(actor, event):
         raise CheckinForbidden("You are not door staff for this event.")
     return event
 

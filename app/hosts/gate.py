@@ -1,11 +1,22 @@
-"""The host-approval gate the registration rules ask about (models only: no import cycle)."""
+"""The host-approval gate the registration rules ask about, and who hosts, for the door
+(models only: no import cycle)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
 from app.extensions import db
-from app.hosts.models import HostDecision, VisitSettings
+from app.hosts.models import HostDecision, HostMember, VisitSettings
+
+
+def hosted_organisation_id(user) -> int | None:
+    """The business `user` hosts visits for: marked as a host and still an approved member."""
+    if not user.is_authenticated or user.organisation_id is None:
+        return None
+    row = db.session.get(HostMember, user.id)
+    if row is None or row.organisation_id != user.organisation_id:
+        return None
+    return row.organisation_id
 
 
 def requires_approval(event_id: int) -> bool:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 from app.auth.models import Organisation, User
 from app.events.models import Event, EventKind
 from app.extensions import db
+from app.hosts.gate import hosted_organisation_id
 from app.hosts.models import HostDecision, HostMember, VisitSettings
 from app.registration import services as registrations
 from app.registration.models import Registration, RegistrationStatus
@@ -26,16 +27,6 @@ S = RegistrationStatus
 
 class HostError(ValueError):
     """A host action the rules refuse; the message is for the person who tried."""
-
-
-def hosted_organisation_id(user: User) -> int | None:
-    """The business `user` hosts visits for: marked as a host and still an approved member."""
-    if not user.is_authenticated or user.organisation_id is None:
-        return None
-    row = db.session.get(HostMember, user.id)
-    if row is None or row.organisation_id != user.organisation_id:
-        return None
-    return row.organisation_id
 
 
 def is_host(user: User) -> bool:

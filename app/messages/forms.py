@@ -1,7 +1,17 @@
-from wtforms import BooleanField, HiddenField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Regexp
+from wtforms import (
+    BooleanField,
+    DateTimeLocalField,
+    HiddenField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, Regexp
 
 from app.forms import FlaskForm
+
+# What the form's buttons ask for; a form posted without one (an older page) sends.
+ACTIONS = ("preview", "test", "schedule", "send")
 
 
 class AnnouncementForm(FlaskForm):
@@ -14,5 +24,6 @@ class AnnouncementForm(FlaskForm):
         description="Markdown: **bold**, *italic*, lists and links. Each delegate is greeted "
         "by name, and the email ends with a link to the event.",
     )
+    send_at = DateTimeLocalField("Send at", format="%Y-%m-%dT%H:%M", validators=[Optional()])
     confirm = BooleanField("I have checked the message and the recipients")
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])

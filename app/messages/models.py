@@ -9,6 +9,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.extensions import db
 
+SCHEDULED = "scheduled"  # waits for scheduled_for; cancellable until then
+SENT = "sent"  # its emails are in the outbox (the outbox tracks each one's delivery)
+CANCELLED = "cancelled"
+
 
 class Announcement(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -17,9 +21,13 @@ class Announcement(db.Model):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_session.id"))
     subject: Mapped[str] = mapped_column(String(150))
     body: Mapped[str] = mapped_column(Text)  # Markdown, sanitised in the HTML part
+    # How many it went to; while scheduled, how many the group holds now (it is taken again
+    # when the announcement goes, so late registrations are included).
     recipients: Mapped[int]
     sent_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
-    sent_at: Mapped[datetime] = mapped_column(DateTime)
+    status: Mapped[str] = mapped_column(String(10), default=SENT, server_default=SENT)
+    scheduled_for: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)  # None until it goes
     # The form's one-time token: a double-clicked Send finds this row and sends nothing twice.
     form_token: Mapped[str] = mapped_column(String(64), unique=True)
 

@@ -1,12 +1,17 @@
 """Announcements: an organiser writes once; each delegate in the chosen group gets their own
 email (greeted by name, Reply-To the organiser), queued in the outbox with the announcement and
-logged per person; workers build and send them, so a group of thousands is one quick request."""
+logged per person; workers build and send them, so a group of thousands is one quick request.
+
+Plain functions: they flush, never commit. Scheduling lives in `scheduling.py`, previews and
+test copies in `drafts.py`.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from typing import NamedTuple
 
 from flask import render_template
 from sqlalchemy import func, insert, select
@@ -17,7 +22,7 @@ from app.auth.models import User
 from app.events.models import AgendaSession, Event
 from app.extensions import db
 from app.markup import render_markdown
-from app.messages.models import Announcement
+from app.messages.models import SENT, Announcement
 from app.outbox import writer
 from app.outbox.renderers import Unrenderable, renderer
 from app.registration.emails import url
@@ -35,9 +40,20 @@ AUDIENCES: dict[str, tuple[str, tuple[str, ...]]] = {
         "Everyone with a place (confirmed, or waiting on payment or the benchmark)",
         (S.CONFIRMED, S.PENDING_PAYMENT, S.PENDING_BENCHMARK),
     ),
+    "everyone": (
+        "Everyone registered (with a place or on the waiting list)",
+        (S.CONFIRMED, S.PENDING_PAYMENT, S.PENDING_BENCHMARK, S.WAITLISTED),
+    ),
     "pending_benchmark": ("Waiting on their business's benchmark", (S.PENDING_BENCHMARK,)),
     "pending_payment": ("Waiting on payment", (S.PENDING_PAYMENT,)),
     "waitlisted": ("On the waiting list", (S.WAITLISTED,)),
+}
+# How each state reads in "This goes to 214 people: 200 confirmed, 14 on the waiting list".
+STATE_WORDS = {
+    S.CONFIRMED: "confirmed",
+    S.PENDING_PAYMENT: "waiting on payment",
+    S.PENDING_BENCHMARK: "waiting on their benchmark",
+    S.WAITLISTED: "on the waiting list",
 }
 
 
@@ -50,6 +66,23 @@ class Choice:
     key: str
     label: str
     count: int
+    parts: tuple[tuple[int, str], ...] = ()  # (how many, state word), the non-empty ones
+
+    @property
+    def summary(self) -> str:
+        """'This goes to 214 people: 200 confirmed, 14 on the waiting list.'"""
+        if not self.count:
+            return "Nobody is in this group yet."
+        who = "1 person" if self.count == 1 else f"{self.count} people"
+        detail = ", ".join(f"{n} {word}" for n, word in self.parts)
+        return f"This goes to {who}: {detail}." if detail else f"This goes to {who}."
+
+
+class Recipient(NamedTuple):
+    registration_id: int
+    user_id: int
+    email: str
+    name: str
 
 
 def audience_choices(event: Event) -> list[Choice]:
@@ -61,45 +94,55 @@ def audience_choices(event: Event) -> list[Choice]:
             .group_by(Registration.status)
         ).all()
     )
-    choices = [
-        Choice(key, label, sum(by_status.get(s, 0) for s in states))
-        for key, (label, states) in AUDIENCES.items()
-    ]
+    choices = []
+    for key, (label, states) in AUDIENCES.items():
+        parts = tuple((by_status[s], STATE_WORDS[s]) for s in states if by_status.get(s))
+        choices.append(Choice(key, label, sum(n for n, _ in parts), parts))
     booked = db.session.execute(
         select(AgendaSession.id, AgendaSession.title, func.count(SessionBooking.id))
         .join(SessionBooking, SessionBooking.session_id == AgendaSession.id)
+        .join(Registration, SessionBooking.registration_id == Registration.id)
         .where(AgendaSession.event_id == event.id, SessionBooking.status == "booked")
+        .where(Registration.status == S.CONFIRMED)
         .group_by(AgendaSession.id, AgendaSession.title, AgendaSession.starts_at)
         .order_by(AgendaSession.starts_at, AgendaSession.id)
     ).all()
     choices += [
-        Choice(f"{SESSION_PREFIX}{sid}", f"Booked on “{title}”", n) for sid, title, n in booked
+        Choice(f"{SESSION_PREFIX}{sid}", f"Booked on “{title}”", n, ((n, "confirmed"),))
+        for sid, title, n in booked
     ]
     return choices
 
 
-def recipients(event: Event, audience: str) -> tuple[list[Registration], AgendaSession | None]:
-    """The registrations of the people in `audience`, one per person, by name (1–2 queries)."""
+def choice_for(event: Event, audience: str) -> Choice | None:
+    return next((c for c in audience_choices(event) if c.key == audience), None)
+
+
+def recipients(event: Event, audience: str) -> tuple[list[Recipient], AgendaSession | None]:
+    """The people in `audience`, one per registration, by name: plain rows, so that a group of
+    thousands costs one quick query (1–2 queries)."""
+    columns = (Registration.id, User.id, User.email, User.name)
     if audience.startswith(SESSION_PREFIX):
         session = _session_of(event, audience.removeprefix(SESSION_PREFIX))
-        rows = db.session.execute(
-            select(Registration)
+        query = (
+            select(*columns)
+            .join(User, Registration.user_id == User.id)
             .join(SessionBooking, SessionBooking.registration_id == Registration.id)
             .where(SessionBooking.session_id == session.id, SessionBooking.status == "booked")
             .where(Registration.status == S.CONFIRMED)
-            .options(joinedload(Registration.user))
-        ).scalars()
+        )
     elif audience in AUDIENCES:
         session = None
-        rows = db.session.execute(
-            select(Registration)
+        query = (
+            select(*columns)
+            .join(User, Registration.user_id == User.id)
             .where(Registration.event_id == event.id)
             .where(Registration.status.in_(AUDIENCES[audience][1]))
-            .options(joinedload(Registration.user))
-        ).scalars()
+        )
     else:
         raise MessageError("Choose who should receive the message.")
-    return sorted(rows, key=lambda r: (r.user.name.lower(), r.id)), session
+    rows = [Recipient(*row) for row in db.session.execute(query)]
+    return sorted(rows, key=lambda r: (r.name.lower(), r.registration_id)), session
 
 
 def _session_of(event: Event, raw_id: str) -> AgendaSession:
@@ -143,39 +186,40 @@ def send_announcement(
         body=body,
         recipients=len(people),
         sent_by_id=actor.id,
+        status=SENT,
         sent_at=now or utcnow(),
         form_token=token,
     )
     db.session.add(announcement)
     db.session.flush()
-    rows, logs = [], []
-    for registration in people:
-        user = registration.user
-        rows.append(
-            {
-                "kind": "announcement",
-                "to": user.email,
-                "subject": subject,
-                "user_id": user.id,
-                "registration_id": registration.id,
-                "event_id": event.id,
-                "batch": batch_of(announcement),
-                "payload": {"announcement_id": announcement.id},
-            }
-        )
-        logs.append(
-            {
-                "registration_id": registration.id,
-                "to": user.email,
-                "subject": subject,
-                "kind": "announcement",
-                "extra": {"announcement_id": announcement.id},
-            }
-        )
-    # One statement each for the whole group; the workers build and send each email.
-    writer.add_deferred(RENDERER, rows)
-    db.session.execute(insert(EmailLog), logs)
+    queue_emails(announcement, event.id, people)
     return announcement
+
+
+def queue_emails(announcement: Announcement, event_id: int, people: list[Recipient]) -> None:
+    """One outbox row and one log line per person, in one INSERT each: no email is built here
+    (the workers build each one), so thousands of people cost a fraction of a second."""
+    if not people:
+        return
+    batch, payload = batch_of(announcement), {"announcement_id": announcement.id}
+    subject = announcement.subject
+    writer.add_deferred(
+        RENDERER,
+        [
+            {"kind": "announcement", "to": p.email, "subject": subject, "user_id": p.user_id,
+             "registration_id": p.registration_id, "event_id": event_id, "batch": batch,
+             "payload": payload}
+            for p in people
+        ],
+    )  # fmt: skip
+    db.session.execute(
+        insert(EmailLog),
+        [
+            {"registration_id": p.registration_id, "to": p.email, "subject": subject,
+             "kind": "announcement", "extra": payload}
+            for p in people
+        ],
+    )  # fmt: skip
 
 
 def batch_of(announcement: Announcement) -> str:
@@ -201,6 +245,38 @@ def _preload(rows) -> list:
     return loaded
 
 
+def compose(
+    *,
+    to: str,
+    user: User,
+    event: Event,
+    session: AgendaSession | None,
+    subject: str,
+    body: str,
+    sender: User,
+) -> EmailMessage:
+    """One person's copy: what the worker sends, what the preview shows and what a test
+    copy carries, from the same templates."""
+    ctx = {
+        "event": event,
+        "session": session,
+        "body_html": render_markdown(body),
+        "body_text": body,
+        "sender": sender,
+        "tickets_url": url("registration.my_tickets"),
+        "event_url": url("events.event_detail", slug=event.slug),
+        "user": user,
+    }
+    message = mail.build_message(
+        to,
+        subject,
+        render_template("messages/email/announcement.txt", **ctx),
+        render_template("messages/email/announcement.html", **ctx),
+    )
+    message["Reply-To"] = sender.email
+    return message
+
+
 @renderer(RENDERER, prepare=_preload)
 def render_announcement(row) -> EmailMessage:
     """One delegate's copy, greeted by name, Reply-To the organiser who wrote it (in the worker)."""
@@ -208,37 +284,28 @@ def render_announcement(row) -> EmailMessage:
     user = db.session.get(User, row.user_id or 0)
     if announcement is None or user is None:
         raise Unrenderable("the announcement or its recipient no longer exists")
-    event = announcement.event
-    ctx = {
-        "event": event,
-        "session": announcement.session,
-        "body_html": render_markdown(announcement.body),
-        "body_text": announcement.body,
-        "sender": announcement.sent_by,
-        "tickets_url": url("registration.my_tickets"),
-        "event_url": url("events.event_detail", slug=event.slug),
-        "user": user,
-    }
-    message = mail.build_message(
-        user.email,
-        announcement.subject,
-        render_template("messages/email/announcement.txt", **ctx),
-        render_template("messages/email/announcement.html", **ctx),
+    return compose(
+        to=user.email,
+        user=user,
+        event=announcement.event,
+        session=announcement.session,
+        subject=announcement.subject,
+        body=announcement.body,
+        sender=announcement.sent_by,
     )
-    message["Reply-To"] = announcement.sent_by.email
-    return message
 
 
-def sent_announcements(event: Event) -> list[Announcement]:
-    """What has been sent for this event, newest first (1 query)."""
-    return list(
+def event_announcements(event: Event) -> list[Announcement]:
+    """Everything written for this event: scheduled ones, then the rest newest first (1 query)."""
+    rows = list(
         db.session.execute(
             select(Announcement)
             .where(Announcement.event_id == event.id)
             .options(joinedload(Announcement.sent_by), joinedload(Announcement.session))
-            .order_by(Announcement.sent_at.desc(), Announcement.id.desc())
+            .order_by(Announcement.id.desc())
         ).scalars()
     )
+    return rows
 
 
 def audience_label(announcement: Announcement) -> str:

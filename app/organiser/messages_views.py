@@ -1,58 +1,114 @@
-"""Organiser view for emailing delegates of an event."""
+"""Organiser views for emailing the delegates of an event: write, preview, test, send now or
+schedule; each announcement's page shows its progress and cancels it while it waits."""
 
 import uuid
+from datetime import datetime
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from app.events.models import Event
 from app.extensions import db
 from app.formutil import options
-from app.messages.forms import AnnouncementForm
+from app.messages.drafts import preview_announcement, send_test
+from app.messages.forms import ACTIONS, AnnouncementForm
+from app.messages.models import SCHEDULED, Announcement
+from app.messages.scheduling import cancel_announcement, schedule_announcement
 from app.messages.services import (
     MessageError,
     audience_choices,
     audience_label,
     batch_of,
+    event_announcements,
     find_sent,
     send_announcement,
-    sent_announcements,
 )
 from app.organiser import bp
+from app.organiser.forms import StatusForm
 from app.outbox.services import batch_progress
+from app.timeutil import to_utc
 
 
 @bp.route("/events/<int:event_id>/messages", methods=["GET", "POST"])
 def messages(event_id: int):
     event = db.get_or_404(Event, event_id, description="No such event.")
     form = AnnouncementForm()
+    choices = audience_choices(event)
     form.audience.choices = options(
-        [("", "Choose…")] + [(c.key, f"{c.label} ({c.count})") for c in audience_choices(event)]
+        [("", "Choose…")] + [(c.key, f"{c.label} ({c.count})") for c in choices]
     )
-    status = 200
-    if form.validate_on_submit():
-        if form.confirm.data:
-            return _send(event, form)
-        form.confirm.errors.append("Tick this box to send.")
-        status = 422
-    elif form.is_submitted():
-        status = 422
+    status, extra = 200, {}
+    if form.is_submitted():
+        action = request.form.get("action") or "send"
+        if action not in ACTIONS:
+            extra["problem"] = "Choose one of the buttons: Preview, Send a test, Schedule or Send."
+            status = 422
+        elif not form.validate():
+            status = 422
+        else:
+            outcome = _act(event, form, action)
+            if not isinstance(outcome, dict):
+                return outcome  # a redirect
+            extra = outcome
+            status = extra.pop("status", 200)
     if form.token.errors or not form.token.data:
         form.token.data = uuid.uuid4().hex
-    return _page(event, form), status
+    return _page(event, form, choices, **extra), status
 
 
-def _page(event: Event, form: AnnouncementForm) -> str:
-    sent = sent_announcements(event)
+def _act(event: Event, form: AnnouncementForm, action: str):
+    """Do what the pressed button asks: a dict of what the page shows, or a redirect."""
+    draft = (current_user, event, form.audience.data, form.subject.data, form.body.data)
+    try:
+        if action == "preview":
+            return {"preview": preview_announcement(*draft)}
+        if action == "test":
+            preview = send_test(*draft)
+            db.session.commit()
+            return {"preview": preview, "tested": current_user.email}
+        if not form.confirm.data:
+            form.confirm.errors.append("Tick this box to send.")
+            return {"status": 422}
+        if action == "schedule":
+            send_at = _send_at(event, form)
+            if send_at is None:
+                return {"status": 422}
+            return _schedule(event, form, send_at)
+        return _send(event, form)
+    except MessageError as exc:
+        db.session.rollback()
+        form.audience.errors.append(str(exc))
+        return {"status": 422}
+
+
+def _send_at(event: Event, form: AnnouncementForm) -> datetime | None:
+    """The chosen time in UTC (the form reads it in the event's time zone), or None."""
+    if form.send_at.data is None:
+        form.send_at.errors.append("Choose the date and time to send it.")
+        return None
+    try:
+        return to_utc(form.send_at.data, event.timezone)
+    except (OverflowError, ValueError):  # year 1 or 9999 on the wrong side of UTC
+        form.send_at.errors.append("Choose a time within the next year.")
+        return None
+
+
+def _page(event: Event, form: AnnouncementForm, choices, **extra) -> str:
+    announcements = event_announcements(event)
     return render_template(
         "organiser/messages.html",
         event=event,
         form=form,
-        sent=sent,
-        progress=batch_progress([batch_of(a) for a in sent]),
+        choices=choices,
+        chosen=next((c for c in choices if c.key == form.audience.data), None),
+        scheduled=[a for a in announcements if a.status == SCHEDULED],
+        past=[a for a in announcements if a.status != SCHEDULED],
+        progress=batch_progress([batch_of(a) for a in announcements]),
         batch_of=batch_of,
         audience_label=audience_label,
+        cancel_form=StatusForm(),
+        **extra,
     )
 
 
@@ -63,10 +119,6 @@ def _send(event: Event, form: AnnouncementForm):
             form.token.data,
         )  # fmt: skip
         db.session.commit()
-    except MessageError as exc:
-        db.session.rollback()
-        form.audience.errors.append(str(exc))
-        return _page(event, form), 422
     except IntegrityError:  # the same form sent twice at the same moment: the other one won
         db.session.rollback()
         announcement = find_sent(form.token.data)
@@ -75,4 +127,68 @@ def _send(event: Event, form: AnnouncementForm):
     n = announcement.recipients
     flash(f"“{announcement.subject}” is on its way to {n} {'person' if n == 1 else 'people'}.",
           "success")  # fmt: skip
-    return redirect(url_for("organiser.messages", event_id=event.id))
+    return redirect(_announcement_url(announcement))
+
+
+def _schedule(event: Event, form: AnnouncementForm, send_at: datetime):
+    try:
+        announcement = schedule_announcement(
+            current_user, event, form.audience.data, form.subject.data, form.body.data,
+            form.token.data, send_at,
+        )  # fmt: skip
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        announcement = find_sent(form.token.data)
+        if announcement is None:
+            raise
+    flash(f"“{announcement.subject}” is scheduled. You can cancel it here until it goes.",
+          "success")  # fmt: skip
+    return redirect(_announcement_url(announcement))
+
+
+def _announcement_url(announcement: Announcement) -> str:
+    return url_for(
+        "organiser.announcement", event_id=announcement.event_id, announcement_id=announcement.id
+    )
+
+
+def _announcement_or_404(event_id: int, announcement_id: int) -> tuple[Event, Announcement]:
+    event = db.get_or_404(Event, event_id, description="No such event.")
+    announcement = db.session.get(Announcement, announcement_id)
+    if announcement is None or announcement.event_id != event.id:
+        abort(404, "No such announcement for this event.")
+    return event, announcement
+
+
+@bp.get("/events/<int:event_id>/messages/<int:announcement_id>", endpoint="announcement")
+def announcement_page(event_id: int, announcement_id: int):
+    return _announcement_page(*_announcement_or_404(event_id, announcement_id))
+
+
+def _announcement_page(event: Event, announcement: Announcement, problem: str = "") -> str:
+    batch = batch_of(announcement)
+    return render_template(
+        "organiser/announcement.html",
+        event=event,
+        a=announcement,
+        progress=batch_progress([batch])[batch],
+        audience_label=audience_label(announcement),
+        cancel_form=StatusForm(),
+        problem=problem,
+    )
+
+
+@bp.post("/events/<int:event_id>/messages/<int:announcement_id>/cancel")
+def cancel_scheduled_announcement(event_id: int, announcement_id: int):
+    event, announcement = _announcement_or_404(event_id, announcement_id)
+    if not StatusForm().validate_on_submit():
+        abort(400, "Your form expired. Please try again.")
+    try:
+        cancel_announcement(current_user, announcement)
+    except MessageError as exc:
+        db.session.rollback()
+        return _announcement_page(event, announcement, str(exc)), 409
+    db.session.commit()
+    flash(f"“{announcement.subject}” is cancelled; nobody was sent it.", "info")
+    return redirect(_announcement_url(announcement))

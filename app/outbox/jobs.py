@@ -2,9 +2,10 @@
 
 Jobs carry only outbox ids ("deliver these"); the rows are the truth, so a lost job costs a
 minute's delay (the periodic sweep finds its rows), and a job run twice sends once (the claim).
-Every `flask worker` runs the sweep each minute; a worker started with --scheduled-work also
-runs the work of `expire-holds` each minute (safe on several machines at once), which is how
-`make run` needs no cron. The Procfile runs it as its own `scheduler` process instead.
+Every `flask worker` runs the sweep each minute, and sends the scheduled announcements that
+are due; a worker started with --scheduled-work also runs the work of `expire-holds` each
+minute (safe on several machines at once), which is how `make run` needs no cron. The
+Procfile runs it as its own `scheduler` process instead.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from pathlib import Path
 from flask import Flask
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 
+from app.extensions import db
 from app.outbox import delivery, writer
 
 log = logging.getLogger(__name__)
@@ -86,6 +88,21 @@ def _register(app: Flask, huey: Huey) -> Tasks:
             outcome = deliver_due()
             if outcome.delivered or outcome.retrying or outcome.failed:
                 log.info("webhooks: %s", outcome)
+
+    @huey.periodic_task(every_minute, name="announcements.send-due")
+    def announcements() -> None:
+        """Scheduled announcements whose time has come (claimed by UPDATE: any worker may)."""
+        from app.messages.scheduling import send_due_announcements
+
+        with app.app_context():
+            try:
+                went = send_due_announcements()
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                raise
+            if went:
+                log.info("announcements: %d scheduled announcement(s) queued", went)
 
     def when_this_worker_runs_it(timestamp) -> bool:
         return bool(app.extensions.get(SCHEDULED_WORK)) and every_minute(timestamp)

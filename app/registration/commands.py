@@ -37,10 +37,13 @@ def run_scheduled_work() -> list[str]:
     it did, as lines to show. Also a periodic task of every `flask worker`."""
     from app.benchmark.renewals import send_renewal_reminders
     from app.feedback.invitations import send_feedback_invitations
+    from app.messages.scheduling import send_due_announcements
     from app.outcomes.follow_ups import send_follow_ups
     from app.registration.reminders import expire_holds
 
     try:
+        # First, so that on SQLite its claim is the transaction's first write (see scheduling).
+        announced = send_due_announcements()
         summary = expire_holds()
         invited = send_feedback_invitations()
         renewals = send_renewal_reminders()
@@ -50,6 +53,8 @@ def run_scheduled_work() -> list[str]:
         db.session.rollback()
         raise
     lines = [str(summary).capitalize() + "."]
+    if announced:
+        lines.append(f"Sent {announced} scheduled announcement(s).")
     if invited:
         lines.append(f"Asked {invited} delegates for feedback on events just over.")
     if renewals:

@@ -22,6 +22,7 @@ import traceback
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import timedelta
 from html.parser import HTMLParser
 from io import BytesIO
 from urllib.parse import quote, urlsplit
@@ -46,9 +47,11 @@ from app.events.agenda_services import MAX_SPEAKERS
 from app.events.models import AgendaSession, Event, Speaker
 from app.extensions import db
 from app.feeds.services import reset_calendar_token
+from app.messages.scheduling import schedule_announcement
 from app.outcomes.models import OutcomeClaim
 from app.questions.models import RegistrationQuestion
 from app.registration.models import Registration
+from app.timeutil import utcnow
 from tests.conftest import IsolatedClient
 from tests.factories import login_id, make_user
 
@@ -354,6 +357,11 @@ def demo(app, monkeypatch) -> Demo:
     endpoint = add_webhook_endpoint(None, "http://127.0.0.1:9/hook", "s" * 20, ["checkin.created"])
     organiser = _user("organiser@example.com")
     api_token, _ = create_api_token(organiser, organiser, name="sweep", scopes=["read"])
+    # An announcement waiting to go: its page, and its Cancel form, are swept too.
+    tomorrow = utcnow() + timedelta(days=1)
+    announcement = schedule_announcement(
+        organiser, conference, "confirmed", "Sweep", "Hello.", uuid.uuid4().hex, tomorrow
+    )
     db.session.commit()
 
     redeem_ticket(conference, door, code=registration.ticket_secret, registration_id=None,
@@ -391,6 +399,7 @@ def demo(app, monkeypatch) -> Demo:
         "delivery_id": str(db.session.execute(select(WebhookDelivery.id)).scalars().first()),
         "token_id": str(api_token.id),
         "version": "1",
+        "announcement_id": str(announcement.id),
     }
     return Demo(
         users={
@@ -759,6 +768,7 @@ OVERRIDES = {
     "organiser.door_staff": {"email": "door@example.com"},
     "organiser.payment_refund": {"confirm": "y"},
     "organiser.new_session": {"room_id": "0"},  # no room: each valid variant can be saved
+    "organiser.messages": {"audience": "confirmed"},  # a real group: each field gets previewed
 }
 # Forms whose changes hide the demo rows from later requests (a new slug, a cancelled event).
 LAST = {
@@ -779,6 +789,7 @@ EXPECTED_FORMS = {
         "organiser.new_speaker", "organiser.edit_speaker", "organiser.new_venue",
         "organiser.edit_venue", "organiser.add_venue_room", "organiser.door_staff",
         "organiser.payment_refund", "organiser.resend_ticket", "organiser.change_event_status",
+        "organiser.messages", "organiser.cancel_scheduled_announcement",
     },
 }  # fmt: skip
 

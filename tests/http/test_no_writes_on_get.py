@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import event as sa_event
@@ -29,8 +30,10 @@ from app.demo.programme import CONFERENCE_SLUG
 from app.events.models import AgendaSession, Event, Speaker
 from app.extensions import db
 from app.feeds.services import reset_calendar_token
+from app.messages.scheduling import schedule_announcement
 from app.questions.models import RegistrationQuestion
 from app.registration.models import Registration
+from app.timeutil import utcnow
 from tests.factories import login_id
 
 _PARAM = re.compile(r"<(?:(?P<conv>[a-z]+)(?:\([^)]*\))?:)?(?P<name>\w+)>")
@@ -98,6 +101,10 @@ def demo(app, monkeypatch):
     from app.webhooks.services import add_webhook_endpoint
 
     endpoint = add_webhook_endpoint(None, "http://127.0.0.1:9/hook", "s" * 20, ["checkin.created"])
+    tomorrow = utcnow() + timedelta(days=1)
+    announcement = schedule_announcement(
+        organiser, conference, "confirmed", "Walk", "Hello.", uuid.uuid4().hex, tomorrow
+    )
     redeem_ticket(conference, door, code=registration.ticket_secret, registration_id=None,
                   session_id=None, nonce=str(uuid.uuid4()), device="walk")  # fmt: skip
     db.session.commit()
@@ -117,6 +124,7 @@ def demo(app, monkeypatch):
         "filename": "css/app.css",
         "organisation_id": str(delegate.organisation_id),
         "endpoint_id": str(endpoint.id),
+        "announcement_id": str(announcement.id),
         "question_id": str(
             db.session.execute(
                 select(RegistrationQuestion.id).where(

@@ -1,0 +1,116 @@
+"""Scheduled announcements: written now, sent when their time comes, cancellable until then.
+
+A scheduled announcement is a row with a time; nothing is queued for it until it falls due.
+Then one conditional UPDATE (still scheduled, and due) claims it and the same transaction
+queues its emails to the group as it is at that moment, so two workers (or a worker and the
+cron command) that run at once send it once: the second finds nothing left to claim.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import update
+
+from app.auth.models import User
+from app.events.models import Event
+from app.extensions import db
+from app.messages.models import CANCELLED, SCHEDULED, SENT, Announcement
+from app.messages.services import MessageError, find_sent, queue_emails, recipients
+from app.timeutil import to_local, utcnow
+
+# Far enough for a programme's whole year; a date beyond is almost surely a typing slip.
+LONGEST_WAIT = timedelta(days=366)
+
+
+def schedule_announcement(
+    actor: User,
+    event: Event,
+    audience: str,
+    subject: str,
+    body: str,
+    token: str,
+    send_at: datetime,
+    now: datetime | None = None,
+) -> Announcement:
+    """Keep the announcement to send at `send_at` (naive UTC). The same form token twice
+    returns the first one. The group is taken when it goes; it must not be empty now."""
+    now = now or utcnow()
+    existing = find_sent(token)
+    if existing is not None:
+        if existing.event_id != event.id:
+            raise MessageError("This form was for another event. Please start again.")
+        return existing
+    if send_at <= now:
+        raise MessageError("Choose a time in the future, or press Send now.")
+    if send_at > now + LONGEST_WAIT:
+        raise MessageError("Choose a time within the next year.")
+    people, session = recipients(event, audience)
+    if not people:
+        raise MessageError("Nobody is in that group yet, so nothing was scheduled.")
+    announcement = Announcement(
+        event_id=event.id,
+        audience=audience,
+        session_id=session.id if session else None,
+        subject=subject,
+        body=body,
+        recipients=len(people),
+        sent_by_id=actor.id,
+        status=SCHEDULED,
+        scheduled_for=send_at,
+        form_token=token,
+    )
+    db.session.add(announcement)
+    db.session.flush()
+    return announcement
+
+
+def cancel_announcement(actor: User, announcement: Announcement) -> None:
+    """Cancel a scheduled announcement; refused once it has gone (the claim and this UPDATE
+    cannot both succeed)."""
+    if not actor.is_organiser:
+        raise MessageError("Only organisers cancel announcements.")
+    cancelled = db.session.execute(
+        update(Announcement)
+        .where(Announcement.id == announcement.id, Announcement.status == SCHEDULED)
+        .values(status=CANCELLED)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(announcement)
+    if not cancelled:
+        if announcement.status == CANCELLED:
+            return  # cancelled twice: the first one did it
+        tz = announcement.event.timezone
+        when = to_local(announcement.sent_at, tz) if announcement.sent_at else None
+        raise MessageError(
+            "Too late to cancel: it has already gone"
+            + (f" (at {when:%H:%M} on {when:%-d %b})." if when else ".")
+        )
+
+
+def send_due_announcements(now: datetime | None = None) -> int:
+    """Queue the emails of every scheduled announcement whose time has come; returns how many
+    announcements went. Flushes; the caller commits (claims and emails together)."""
+    now = now or utcnow()
+    # One statement claims them all, so SQLite takes its write lock first (no read to upgrade)
+    # and, on PostgreSQL, a second worker waits for this one and then finds nothing to claim.
+    claimed = list(
+        db.session.execute(
+            update(Announcement)
+            .where(Announcement.status == SCHEDULED, Announcement.scheduled_for <= now)
+            .values(status=SENT, sent_at=now)
+            .returning(Announcement.id)
+            .execution_options(synchronize_session=False)
+        ).scalars()
+    )
+    for announcement_id in sorted(claimed):
+        announcement = db.session.get(Announcement, announcement_id, populate_existing=True)
+        event = db.session.get(Event, announcement.event_id)
+        try:
+            people, _ = recipients(event, announcement.audience)
+        except MessageError:  # its session has gone since: nobody to write to
+            people = []
+        announcement.recipients = len(people)
+        queue_emails(announcement, event.id, people)
+    db.session.flush()
+    return len(claimed)

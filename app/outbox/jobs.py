@@ -32,6 +32,7 @@ class Tasks:
     deliver: object
     sweep: object
     scheduled_work: object
+    announcements: object
 
 
 def init_app(app: Flask) -> None:
@@ -120,4 +121,6 @@ def _register(app: Flask, huey: Huey) -> Tasks:
         if outcome.retry_at:
             sweep.schedule(eta=min(outcome.retry_at))
 
-    return Tasks(deliver=deliver, sweep=sweep, scheduled_work=scheduled_work)
+    return Tasks(
+        deliver=deliver, sweep=sweep, scheduled_work=scheduled_work, announcements=announcements
+    )

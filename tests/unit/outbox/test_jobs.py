@@ -8,12 +8,14 @@ from sqlalchemy import select
 
 from app import mail
 from app.extensions import db
+from app.messages.models import Announcement
+from app.messages.scheduling import schedule_announcement
 from app.outbox.jobs import HUEY, SCHEDULED_WORK, TASKS
 from app.outbox.models import OutboxMessage
 from app.registration.models import Registration
 from app.registration.services import register_delegate
 from app.timeutil import utcnow
-from tests.factories import make_event
+from tests.factories import make_event, organiser
 from tests.factories_registration import make_delegate
 
 
@@ -38,16 +40,40 @@ def test_every_worker_sweeps_each_minute_and_runs_the_scheduled_work_when_told(a
     minutes = (datetime(2026, 6, 1, 9, 0), datetime(2026, 12, 24, 23, 59))
     for minute in minutes:
         assert sorted(t.name for t in huey.read_periodic(minute)) == [
+            "announcements.send-due",
             "outbox.sweep",
             "webhooks.deliver",
         ]
     app.extensions[SCHEDULED_WORK] = True  # flask worker --scheduled-work
     for minute in minutes:
         assert sorted(t.name for t in huey.read_periodic(minute)) == [
+            "announcements.send-due",
             "outbox.sweep",
             "scheduled-work",
             "webhooks.deliver",
         ]
+
+
+def test_the_announcements_task_sends_a_scheduled_announcement_once_when_due(app, outbox):
+    event, boss = make_event(), organiser()
+    for _ in range(2):
+        register_delegate(make_delegate(), event, event.ticket_types[0])
+    db.session.commit()
+    outbox.clear()
+    announcement = schedule_announcement(
+        boss, event, "confirmed", "Parking", "B.", "a" * 32, utcnow() + timedelta(hours=1)
+    )
+    db.session.commit()
+    huey, task = app.extensions[HUEY], app.extensions[TASKS].announcements
+    huey.execute(task.s())
+    assert outbox == []  # not yet due
+    announcement.scheduled_for = utcnow() - timedelta(minutes=1)  # its time has come
+    db.session.commit()
+    huey.execute(task.s())
+    huey.execute(task.s())
+    assert sorted(m["Subject"] for m in outbox) == ["Parking", "Parking"]
+    db.session.expire_all()
+    assert db.session.get(Announcement, announcement.id).status == "sent"
 
 
 def test_the_scheduled_work_task_releases_lapsed_holds(app):

@@ -6,16 +6,17 @@ from flask_login import current_user
 from app.events.models import Event
 from app.extensions import db
 from app.organiser import bp
-from app.payments import services
+from app.payments import services, settlement
 from app.payments.forms import RefundForm
 from app.payments.gateway import GatewayError
+from app.payments.revenue import event_payments, revenue_by_ticket_type
 from app.registration.models import Registration
 
 
 @bp.get("/events/<int:event_id>/revenue")
 def revenue(event_id: int):
     event = db.get_or_404(Event, event_id, description="No such event.")
-    rows = services.revenue_by_ticket_type(event)
+    rows = revenue_by_ticket_type(event)
     return render_template(
         "payments/revenue.html",
         event=event,
@@ -27,7 +28,7 @@ def revenue(event_id: int):
             "paid": sum(r.paid_count for r in rows),
             "awaiting": sum(r.awaiting_count for r in rows),
         },
-        payments=services.event_payments(event),
+        payments=event_payments(event),
     )
 
 
@@ -37,13 +38,13 @@ def payment_refund(registration_id: int):
     if registration is None:
         abort(404, "No such registration.")
     form = RefundForm()
-    payment = services.paid_payment(registration.id)
+    payment = settlement.paid_payment(registration.id)
     code = 200
     if form.is_submitted():
         code = 400
     if form.validate_on_submit():
         try:
-            services.refund_payment(registration, current_user)
+            settlement.refund_payment(registration, current_user)
             db.session.commit()
         except (services.PaymentError, GatewayError) as exc:
             db.session.rollback()

@@ -15,7 +15,7 @@ from flask_login import current_user, login_required
 
 from app.events.models import Event
 from app.extensions import csrf, db
-from app.payments import services
+from app.payments import services, settlement
 from app.payments.gateway import GatewayError, WebhookError, construct_event
 from app.registration.models import Registration, RegistrationStatus
 from app.timeutil import utcnow
@@ -88,7 +88,7 @@ def _settle_refund(payment_id: int | None) -> str | None:
     if payment_id is None:
         return None
     try:
-        outcome = services.settle_refund(payment_id)
+        outcome = settlement.settle_refund(payment_id)
         db.session.commit()
     except (services.PaymentError, GatewayError):
         db.session.rollback()
@@ -117,10 +117,10 @@ def confirm(registration_id: int):
     session_id = request.form.get("session_id", "")[:255]
     if session_id and _stripe_enabled() and registration.user_id == current_user.id:
         try:
-            result = services.confirm_from_return(registration, current_user, session_id)
+            result = settlement.confirm_from_return(registration, current_user, session_id)
             db.session.commit()
             if result is not None and result.startswith("refund due"):
-                _settle_refund(services.payment_id_for(session_id))
+                _settle_refund(settlement.payment_id_for(session_id))
         except (ValueError, GatewayError) as exc:
             # The webhook will settle it; the status page keeps watching.
             db.session.rollback()
@@ -203,12 +203,12 @@ def stripe_webhook():
     except WebhookError as exc:
         return jsonify(error="Bad request", message=str(exc)), 400
     try:
-        result = services.handle_webhook_event(event)
+        result = settlement.handle_webhook_event(event)
         db.session.commit()
     except services.DuplicateEventError:
         db.session.rollback()
         try:  # a refund left due by an earlier delivery is made now
-            settled = _settle_refund(services.refund_due_for_event(event.id))
+            settled = _settle_refund(settlement.refund_due_for_event(event.id))
         except (services.PaymentError, GatewayError) as exc:
             return jsonify(error="Stripe unavailable", message=str(exc)), 503
         outcome = settled or "duplicate: already processed"

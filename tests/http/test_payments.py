@@ -756,7 +756,7 @@ def test_revenue_per_ticket_type(client, login, stripe_api, count_queries):
         response = client.get(f"/organiser/events/{event.id}/revenue")
     assert response.status_code == 200
     html = response.get_data(as_text=True)
-    from app.payments.services import revenue_by_ticket_type
+    from app.payments.revenue import revenue_by_ticket_type
 
     rows = {r.ticket_type.name: r for r in revenue_by_ticket_type(fresh(Event, event.id))}
     dinner_row = rows["Dinner"]

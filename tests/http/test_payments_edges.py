@@ -12,7 +12,7 @@ from sqlalchemy import select, text
 
 from app.auth.models import Role
 from app.extensions import db
-from app.payments import services
+from app.payments import services, settlement
 from app.payments.models import Payment
 from app.registration.models import Registration, RegistrationLog
 from app.registration.services import expire_holds
@@ -125,7 +125,7 @@ def test_organiser_refund_calls_stripe_before_taking_locks(app, client, login, p
     db.session.commit()
     seen: list[str] = []
     stripe_api.during = _probe_locks(app, pending.id, seen)
-    services.refund_payment(fresh(Registration, pending.id), organiser)
+    settlement.refund_payment(fresh(Registration, pending.id), organiser)
     db.session.commit()
     assert seen == ["POST /v1/refunds: free"]
     assert fresh(Payment, payment.id).status == "refunded"
@@ -174,7 +174,7 @@ def test_a_failed_refund_is_recorded_and_emailed(client, login, pending, stripe_
     organiser = make_user(Role.ORGANISER)
     db.session.commit()
     payment, _ = _paid(client, login, pending, stripe_api)
-    services.refund_payment(fresh(Registration, pending.id), organiser)
+    settlement.refund_payment(fresh(Registration, pending.id), organiser)
     db.session.commit()
     refund = stripe_api.fail_refund(fresh(Payment, payment.id).refund_id)
     outbox.clear()

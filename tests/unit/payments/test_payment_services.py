@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from app.auth.models import Role
 from app.extensions import db
-from app.payments import gateway, services
+from app.payments import gateway, revenue, services, settlement
 from app.payments.models import Payment
 from app.registration.models import Registration
 from app.registration.services import mark_paid
@@ -98,7 +98,7 @@ def test_expiry_of_a_replaced_session_keeps_the_registration(app, stripe_api):
     second = checkout(registration, now=first.expires_at - timedelta(minutes=5))
     assert first.status == "expired" and second.status == "open"
 
-    result = services.handle_webhook_event(
+    result = settlement.handle_webhook_event(
         webhook_event("checkout.session.expired", stripe_api.sessions[first.checkout_session_id])
     )
 
@@ -111,10 +111,10 @@ def test_async_payment_succeeded_and_failed(app, stripe_api):
     p1 = checkout(paid)
     session = stripe_api.pay(p1.checkout_session_id)
     session["payment_status"] = "unpaid"  # bank debit, still processing
-    result = services.handle_webhook_event(webhook_event("checkout.session.completed", session))
-    assert result.outcome == "not paid yet (complete/unpaid)"
+    result = settlement.handle_webhook_event(webhook_event("checkout.session.completed", session))
+    assert result.outcome == "awaiting delayed payment"  # the seat stays held until it settles
     session["payment_status"] = "paid"
-    result = services.handle_webhook_event(
+    result = settlement.handle_webhook_event(
         webhook_event("checkout.session.async_payment_succeeded", session)
     )
     assert result.outcome == "paid (webhook)" and paid.paid_at is not None
@@ -123,7 +123,7 @@ def test_async_payment_succeeded_and_failed(app, stripe_api):
     p2 = checkout(failed)
     session = stripe_api.pay(p2.checkout_session_id)
     session["payment_status"] = "unpaid"
-    result = services.handle_webhook_event(
+    result = settlement.handle_webhook_event(
         webhook_event("checkout.session.async_payment_failed", session)
     )
     assert result.outcome == "expired; seat released"
@@ -136,7 +136,7 @@ def test_invoice_paid_registration_is_refunded_without_stripe(app, stripe_api):
     mark_paid(registration, organiser, amount_pence=PRICE)
     assert registration.paid_at is not None
 
-    assert services.refund_payment(registration, organiser) is None
+    assert settlement.refund_payment(registration, organiser) is None
 
     assert registration.status == "refunded"
     assert stripe_api.requests == []
@@ -145,15 +145,15 @@ def test_invoice_paid_registration_is_refunded_without_stripe(app, stripe_api):
 def test_refund_refused_for_delegates_and_unpaid_registrations(app, stripe_api):
     registration = make_pending_registration()
     with pytest.raises(services.PaymentError, match="Only organisers"):
-        services.refund_payment(registration, registration.user)
+        settlement.refund_payment(registration, registration.user)
     with pytest.raises(services.PaymentError, match="Nothing has been paid"):
-        services.refund_payment(registration, make_user(Role.ORGANISER))
+        settlement.refund_payment(registration, make_user(Role.ORGANISER))
     assert registration.status == "pending_payment"
 
 
 def test_revenue_counts_nothing_for_an_event_without_sales(app):
     event = make_paid_event()
-    [row] = services.revenue_by_ticket_type(event)
+    [row] = revenue.revenue_by_ticket_type(event)
     assert (row.paid_count, row.awaiting_count, row.gross_pence, row.net_pence) == (0, 0, 0, 0)
 
 

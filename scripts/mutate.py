@@ -30,7 +30,7 @@ EQUIVALENT = Path(__file__).with_name("mutants_equivalent.txt")
 LINKED = ["app", "tests", "migrations", "config.py", "wsgi.py"]
 
 # module name -> (file to mutate, the tests that target it). When a module is split or moved,
-# follow it here; add the email outbox's rules when they land.
+# follow it here.
 MODULES: dict[str, tuple[str, list[str]]] = {
     "checkin-services": (
         "app/checkin/services.py",
@@ -55,9 +55,29 @@ MODULES: dict[str, tuple[str, list[str]]] = {
             "tests/unit/registration/test_event_reminders.py",
         ],
     ),
+    "registration-waitlist": (
+        "app/registration/waitlist.py",
+        [
+            "tests/unit/registration/test_seat_rules.py",
+            "tests/unit/registration/test_registration_services.py",
+        ],
+    ),
+    "registration-reminders": (
+        "app/registration/reminders.py",
+        [
+            "tests/unit/registration/test_hold_rounds.py",
+            "tests/unit/registration/test_event_reminders.py",
+            "tests/unit/registration/test_ending_rules.py",
+        ],
+    ),
     "membership": ("app/auth/membership.py", ["tests/http/test_membership.py"]),
     "benchmark-scoring": ("app/benchmark/scoring.py", ["tests/unit/benchmark/test_scoring.py"]),
     "benchmark-peers": ("app/benchmark/peers.py", ["tests/unit/benchmark/test_peers.py"]),
+    "outbox-rules": ("app/outbox/rules.py", ["tests/unit/outbox/test_rules.py"]),
+    "outbox-delivery": (
+        "app/outbox/delivery.py",
+        ["tests/unit/outbox/test_delivery.py", "tests/unit/outbox/test_smtp_workers.py"],
+    ),
 }
 
 KILLED, SURVIVED, NO_TESTS, TIMEOUT = {1, 3, 37}, {0}, {5, 33}, {24, -24, 36, 152, 255}

@@ -149,3 +149,38 @@ def test_points_expect_the_booked_at_workshops_and_every_confirmed_delegate_else
         (keynote.id, "Keynote", f"{day} 10:00", 0, 3, False),
         (workshop.id, "Lean workshop", f"{day} 11:00", 1, 1, True),
     ]
+
+
+def test_another_events_activity_never_counts(app):
+    """Two events on one day, with their own registrations, bookings, admissions and workshop
+    check-ins: each screen counts only its own."""
+    event, staff = _event(WINTER)
+    workshop = make_session(event, start_offset=timedelta(hours=1), title="Kaizen", capacity=5)
+    other, other_staff = _event(WINTER)
+    other_workshop = make_session(
+        other, start_offset=timedelta(hours=1), title="Kaizen too", capacity=5
+    )
+    mine = [make_registration(event) for _ in range(2)]
+    make_booking(workshop, mine[0])
+    _admit(event, staff, WINTER.replace(hour=8, minute=50), reg=mine[0])
+    _admit(event, staff, WINTER.replace(hour=9, minute=5), reg=mine[0], session_id=workshop.id)
+    theirs = [make_registration(other) for _ in range(4)]
+    make_registration(other, status="pending_benchmark")
+    for reg in theirs[:3]:
+        make_booking(other_workshop, reg)
+        _admit(other, other_staff, WINTER.replace(hour=10), reg=reg, name=None)
+        _admit(other, other_staff, WINTER.replace(hour=10, minute=5), reg=reg,
+               session_id=other_workshop.id)  # fmt: skip
+
+    counts = live_counts(event)
+
+    assert (counts.checked_in, counts.expected, counts.needs_attention) == (1, 2, 0)
+    assert [(p.title, p.checked_in, p.expected) for p in counts.points] == [
+        ("Entrance", 1, 2),
+        ("Kaizen", 1, 1),
+    ]
+    assert counts.arrivals == [("08:45", 1)]
+    assert [r["point"] for r in counts.recent] == ["Kaizen", "Entrance"]
+    other_counts = live_counts(other)
+    assert (other_counts.checked_in, other_counts.expected) == (3, 4)
+    assert other_counts.arrivals == [("10:00", 3)]

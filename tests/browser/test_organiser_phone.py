@@ -73,8 +73,10 @@ def test_no_organiser_page_runs_off_a_phone_screen(page):
 
     # The columns organisers look at on event day are on screen, not scrolled away.
     for path, header in [
-        ("/organiser/", "Confirmed"),
-        ("/organiser/", "Pending"),
+        ("/organiser/", "Conf."),
+        ("/organiser/", "Pend."),
+        ("/organiser/", "Wait"),
+        ("/organiser/businesses", "Seen"),
         (f"/organiser/events/{conference.id}/registrations", "State"),
         (f"/organiser/events/{conference.id}/checkin", "Expected"),
     ]:

@@ -138,6 +138,10 @@ class Config:
     # Registration holds (DESIGN.md rule 3).
     HOLD_DAYS = _int("HOLD_DAYS", 7)
     HOLD_REMINDER_HOURS = _int("HOLD_REMINDER_HOURS", 48)
+    # Site visits needing the host's approval: hosts are reminded of undecided applications
+    # this long before the visit, which are released (seat to the waiting list) at the deadline.
+    HOST_REMINDER_HOURS = _int("HOST_REMINDER_HOURS", 48)
+    HOST_DECISION_DEADLINE_HOURS = _int("HOST_DECISION_DEADLINE_HOURS", 24)
     # Confirmed delegates are reminded of their event this many hours before it starts.
     EVENT_REMINDER_HOURS = _int("EVENT_REMINDER_HOURS", 48)
     PASSWORD_RESET_MAX_AGE = 3600  # seconds
@@ -303,6 +307,7 @@ _LOGGED_SETTINGS = (
     "HOLD_DAYS",
     "HOLD_REMINDER_HOURS",
     "EVENT_REMINDER_HOURS",
+    "HOST_DECISION_DEADLINE_HOURS",
     "SESSION_COOKIE_SECURE",
 )
 

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from datetime import timedelta
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -64,6 +75,9 @@ def visit(slug: str):
         applicants=services.applicants(event),
         settings=services.settings_for(event.id),
         brief=brief_for(event.id),
+        now=utcnow(),
+        decision_deadline=event.starts_at
+        - timedelta(hours=current_app.config["HOST_DECISION_DEADLINE_HOURS"]),
         members=members,
         hosts={m.id for m in members if services.is_host(m)},
         status_label=status_label,

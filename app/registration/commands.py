@@ -13,9 +13,10 @@ from app.extensions import db
 @click.option("--loop", is_flag=True, help="Keep running, every --interval seconds.")
 @click.option("--interval", default=60, show_default=True, type=click.IntRange(min=1))
 def expire_holds_command(loop: bool, interval: int) -> None:
-    """Release lapsed seat holds, send reminders, fill seats from waiting lists, ask
-    delegates for feedback once their event is over, remind businesses whose benchmark
-    runs out within a month, and ask assisted businesses for their outcomes.
+    """Release lapsed seat holds and site-visit applications the host left undecided, send
+    reminders (to hosts too), fill seats from waiting lists, ask delegates for feedback once
+    their event is over, remind businesses whose benchmark runs out within a month, and ask
+    assisted businesses for their outcomes.
 
     Idempotent and safe to run from cron every minute, even on several machines at once."""
     while True:
@@ -37,6 +38,7 @@ def run_scheduled_work() -> list[str]:
     it did, as lines to show. Also a periodic task of every `flask worker`."""
     from app.benchmark.renewals import send_renewal_reminders
     from app.feedback.invitations import send_feedback_invitations
+    from app.hosts import deadlines
     from app.messages.scheduling import send_due_announcements
     from app.outcomes.follow_ups import send_follow_ups
     from app.registration.reminders import expire_holds
@@ -44,6 +46,7 @@ def run_scheduled_work() -> list[str]:
     try:
         # First, so that on SQLite its claim is the transaction's first write (see scheduling).
         announced = send_due_announcements()
+        hosts = deadlines.run()  # before the holds: a released seat is promoted below
         summary = expire_holds()
         invited = send_feedback_invitations()
         renewals = send_renewal_reminders()
@@ -55,6 +58,10 @@ def run_scheduled_work() -> list[str]:
     lines = [str(summary).capitalize() + "."]
     if announced:
         lines.append(f"Sent {announced} scheduled announcement(s).")
+    if hosts.released:
+        lines.append(f"Released {hosts.released} site-visit applications left undecided.")
+    if hosts.reminded_visits:
+        lines.append(f"Reminded the hosts of {hosts.reminded_visits} visits to decide.")
     if invited:
         lines.append(f"Asked {invited} delegates for feedback on events just over.")
     if renewals:

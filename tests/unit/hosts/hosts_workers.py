@@ -8,12 +8,15 @@ from tests.unit.registration.registration_workers import _app
 
 
 def worker(database_url, jobs, barrier, results):
-    """Run ("decline" | "cancel", registration_id, actor_id) jobs after the barrier; report
-    (job, "ok" | "refused" | "error", detail)."""
+    """Run ("decline" | "cancel" | "approve", registration_id, actor_id) and ("release", None,
+    iso time) jobs after the barrier; report (job, "ok" | "refused" | "error", detail)."""
     app = _app(database_url)
+    from datetime import datetime
+
     from app.auth.models import User
     from app.extensions import db
-    from app.hosts.services import HostError, decline_visitor
+    from app.hosts.deadlines import release_undecided
+    from app.hosts.services import HostError, approve_visitor, decline_visitor
     from app.registration.models import Registration
     from app.registration.services import RegistrationError, cancel_registration
 
@@ -23,9 +26,16 @@ def worker(database_url, jobs, barrier, results):
         barrier.wait()
         for kind, registration_id, actor_id in jobs:
             try:
+                if kind == "release":
+                    released = release_undecided(datetime.fromisoformat(actor_id))
+                    db.session.commit()
+                    results.put((kind, "ok", released))
+                    continue
                 actor = db.session.get(User, actor_id)
                 registration = db.session.get(Registration, registration_id)
-                if kind == "decline":
+                if kind == "approve":
+                    approve_visitor(actor, registration)
+                elif kind == "decline":
                     decline_visitor(actor, registration, "no room")
                 else:
                     cancel_registration(registration, actor)

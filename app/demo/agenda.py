@@ -7,7 +7,7 @@ from io import BytesIO
 from PIL import Image, ImageDraw, ImageFont
 
 from app.auth.models import Role, User
-from app.events.agenda_services import publish_agenda
+from app.events.agenda_publishing import publish_agenda
 from app.events.models import AgendaSession, SessionKind, SessionSpeaker, Speaker
 from app.events.speaker_services import process_photo
 from app.extensions import db

@@ -25,18 +25,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app import pagecache
-from app.events.agenda_services import (
-    KIND_LABELS,
-    AgendaError,
-    AgendaItem,
-    PublicAgenda,
-    agenda_versions,
-    latest_version_number,
-    public_agenda,
-    star_session,
-    unstar_session,
-)
+from app.events.agenda_publishing import agenda_versions, latest_version_number
+from app.events.agenda_services import KIND_LABELS, AgendaError, star_session, unstar_session
 from app.events.models import Event
+from app.events.public_agenda import AgendaItem, PublicAgenda, public_agenda
 from app.events.schedule_json import schedule_json as build_schedule_json
 from app.events.schedule_xml import schedule_xml as build_schedule_xml
 from app.extensions import db

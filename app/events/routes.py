@@ -5,8 +5,8 @@ from flask_login import current_user
 
 from app import pagecache
 from app.benchmark.recommendations import weak_pillars_by_event
-from app.events.agenda_services import public_agenda
 from app.events.availability import availability, price_range
+from app.events.public_agenda import public_agenda
 from app.events.services import public_event_or_none, upcoming_events
 from app.registration.services import live_registration
 

@@ -13,18 +13,17 @@ from sqlalchemy.orm import selectinload
 
 from app.events.agenda_forms import OrganiserSpeakerForm, SessionForm
 from app.events.agenda_hours import hours_on
+from app.events.agenda_publishing import agenda_versions, publish_agenda
 from app.events.agenda_services import (
     KIND_LABELS,
     MAX_SPEAKERS,
     AgendaError,
     SessionData,
-    agenda_versions,
     cancel_session,
     create_session,
     describe_changes,
     draft_state,
     move_session,
-    publish_agenda,
     resize_session,
     restore_session,
     update_session,

@@ -102,7 +102,7 @@ def _unfolded(body: bytes) -> str:
 def _publish(event) -> None:
     """Publish the agenda as organisers do (SEQUENCE goes up when time, room or status moves)."""
     try:
-        from app.events.agenda_services import publish_agenda
+        from app.events.agenda_publishing import publish_agenda
     except ImportError:  # the agenda's publishing is not there yet: do what it does
         for session in event.sessions:
             snap = snapshot(session)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from app.auth.models import Role
 from app.checkin.services import redeem_ticket
-from app.events.agenda_services import publish_agenda
+from app.events.agenda_publishing import publish_agenda
 from app.extensions import db
 from app.registration.services import register_delegate
 from app.timeutil import utcnow

@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from app.events.agenda_publishing import publish_agenda
 from app.events.agenda_services import (
     AgendaError,
     SessionData,
@@ -13,7 +14,6 @@ from app.events.agenda_services import (
     describe_changes,
     draft_state,
     move_session,
-    publish_agenda,
     resize_session,
     restore_session,
     update_session,

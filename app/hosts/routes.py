@@ -21,7 +21,7 @@ from app.auth.models import User
 from app.auth.roles import check_roles
 from app.events.models import Event
 from app.extensions import db, login_manager
-from app.hosts import services
+from app.hosts import after, services
 from app.hosts.brief import brief_for
 from app.hosts.services import HostError
 from app.registration.forms import ActionForm
@@ -69,8 +69,12 @@ def visit(slug: str):
                 .order_by(User.name)
             ).scalars()
         )
+    started = event.starts_at <= utcnow()
     return render_template(
         "hosts/visit.html",
+        feedback=after.host_feedback(event) if started else None,
+        outcome_businesses=after.outcome_businesses(event) if started else None,
+        min_answers=after.MIN_ANSWERS,
         event=event,
         applicants=services.applicants(event),
         settings=services.settings_for(event.id),

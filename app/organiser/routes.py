@@ -15,6 +15,7 @@ from app.organiser import (  # noqa: F401  (each module adds its views to bp)
     payments_views,
     questions_views,
     registrations_views,
+    speakers_views,
 )
 
 __all__ = ["bp"]

@@ -5,17 +5,19 @@ list in `door_list.py` and offline scans arriving later in `sync.py`.
 
 Redeeming is one indexed lookup and one conditional write: the admission is an
 `INSERT … ON CONFLICT DO NOTHING` against the unique (registration, point) pair, so two
-devices scanning the same ticket at the same moment admit it once on any database.
+devices scanning the same ticket at the same moment admit it once on any database. The
+lookup also reads any admission at that point, so a re-scan (what the door sees most) tries
+no write but the scan log's; the unique pair still decides every race.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, func, or_, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -28,6 +30,7 @@ from app.checkin.errors import (  # noqa: F401  (re-exported for the views)
     CheckinNotFound,
     NonceReplay,
 )
+from app.checkin.lookup import ticket_lookup
 from app.checkin.models import CheckIn, EventStaff, ScanLog
 from app.events.models import (
     AgendaSession,
@@ -118,7 +121,8 @@ class ScanResult:
         self.tone, self.headline, self.advice = RESULTS[self.result]
 
     def as_dict(self) -> dict:
-        return asdict(self)
+        # Every field is a plain value: a shallow copy, not asdict's deep one (sent per scan).
+        return dict(self.__dict__)
 
 
 # ---------------------------------------------------------------- who may scan
@@ -146,15 +150,22 @@ def hosts_visit(actor: User, event: Event) -> bool:
     return hosted_organisation_id(actor) == event.host_organisation_id
 
 
+# Built once, with bound parameters: every scan runs one of these.
+_EVENT_BY_SLUG = select(Event).where(Event.slug == bindparam("slug"))
+_EVENT_FOR_STAFF = select(
+    Event,
+    exists().where(EventStaff.event_id == Event.id, EventStaff.user_id == bindparam("user_id")),
+).where(Event.slug == bindparam("slug"))
+
+
 def event_for_staff(slug: str, actor: User) -> Event:
     """The event with `slug` if the actor may scan there (one query for assigned staff), else
     an error."""
     if actor.is_organiser:
-        event = db.session.execute(select(Event).where(Event.slug == slug)).scalar_one_or_none()
+        event = db.session.execute(_EVENT_BY_SLUG, {"slug": slug}).scalar_one_or_none()
         allowed = True
     else:
-        assigned = exists().where(EventStaff.event_id == Event.id, EventStaff.user_id == actor.id)
-        row = db.session.execute(select(Event, assigned).where(Event.slug == slug)).first()
+        row = db.session.execute(_EVENT_FOR_STAFF, {"slug": slug, "user_id": actor.id}).first()
         event, allowed = (row[0], bool(row[1])) if row else (None, False)
         allowed = allowed and actor.has_role("door_staff", "organiser")
     if event is None:
@@ -246,46 +257,20 @@ def redeem_ticket(
     point_key = point_key_of(session_id)
     point_label = session.title if session else DOOR_LABEL
 
-    booked = (
-        exists()
-        .where(
-            SessionBooking.registration_id == Registration.id,
-            SessionBooking.session_id == session.id,
-            SessionBooking.status == "booked",
-        )
-        .label("booked")
-        if session is not None and session.is_bookable
-        else None
-    )
-    columns = [
-        Registration.id,
-        Registration.event_id,
-        Registration.status,
-        User.name,
-        Organisation.name,
-        TicketType.name,
-        Event.title,
-    ]
-    if booked is not None:
-        columns.append(booked)
-    query = (
-        select(*columns)
-        .join(User, User.id == Registration.user_id)
-        .outerjoin(Organisation, Organisation.id == User.organisation_id)
-        .join(TicketType, TicketType.id == Registration.ticket_type_id)
-        .join(Event, Event.id == Registration.event_id)
-    )
+    bookable = session is not None and session.is_bookable
     logged_code = ""
     row = None
+    params = {"point_key": point_key, "session_id": session_id}
     if code is not None:
         code = normalise_code(code)
         logged_code = code[:16]  # enough to tell attempts apart, never a usable secret
         if _CODE_RE.match(code):
-            row = db.session.execute(query.where(Registration.ticket_secret == code)).first()
+            statement = ticket_lookup(by_code=True, bookable=bookable)
+            row = db.session.execute(statement, {**params, "code": code}).first()
     else:
-        row = db.session.execute(
-            query.where(Registration.id == registration_id, Registration.event_id == event.id)
-        ).first()
+        statement = ticket_lookup(by_code=False, bookable=bookable)
+        params.update(registration_id=registration_id, event_id=event.id)
+        row = db.session.execute(statement, params).first()
 
     reg_id = None
     if event.status == EventStatus.CANCELLED:
@@ -304,8 +289,11 @@ def redeem_ticket(
             details = {"name": name, "organisation": org_name, "ticket_type": ticket_name}
             if status in _STATUS_RESULT:
                 outcome = ScanResult(_STATUS_RESULT[status], **details)
-            elif booked is not None and not row[7]:
+            elif bookable and not row.booked:
                 outcome = ScanResult("not_booked", **details)
+            elif row.first_at is not None:
+                # Admitted here before (the re-scan the door sees most): no write to try.
+                outcome = _already(event, point_label, details, row.first_at, row.first_by)
             else:
                 outcome = _admit(event, actor, reg_id, session_id, point_key, point_label,
                                  nonce, device, now, details)  # fmt: skip
@@ -359,11 +347,16 @@ def _admit(event, actor, reg_id, session_id, point_key, point_label, nonce, devi
             checked_in_by=actor.name,
             checkin_id=new_id,
         )
+    # Another device admitted it between our lookup and our insert: theirs is the admission.
     first_at, staff_name = db.session.execute(
         select(CheckIn.checked_in_at, User.name)
         .outerjoin(User, User.id == CheckIn.staff_id)
         .where(CheckIn.registration_id == reg_id, CheckIn.point_key == point_key)
     ).one()
+    return _already(event, point_label, details, first_at, staff_name)
+
+
+def _already(event, point_label, details, first_at, staff_name) -> ScanResult:
     return ScanResult(
         "already_checked_in",
         **details,

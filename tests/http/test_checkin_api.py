@@ -161,6 +161,11 @@ def test_scan_request_query_count(client, login, setup, count_queries):
     assert response.get_json()["result"] == "ok"
     # user (session cookie), event + staff check, ticket lookup, admission, scan log
     assert len(queries) == 5, queries
+    with count_queries() as queries:
+        again = client.post(URL, json=body(setup["secret"]))
+    assert again.get_json()["result"] == "already_checked_in"
+    # The re-scan the door sees most: the lookup finds the admission, so nothing is tried.
+    assert len(queries) == 4, queries
 
 
 @pytest.mark.config(WTF_CSRF_ENABLED=True)

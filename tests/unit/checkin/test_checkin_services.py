@@ -255,6 +255,11 @@ def test_scan_is_one_lookup_and_one_conditional_write(event, staff, count_querie
     assert len(queries) == 3  # lookup, admission insert, scan log insert
     assert queries[1].lstrip().upper().startswith("INSERT INTO CHECK_IN")
     assert "ON CONFLICT" in queries[1].upper()
+    with count_queries() as queries:
+        again = scan(event, staff, secret)
+    assert again.result == "already_checked_in" and again.checked_in_by == staff.name
+    assert len(queries) == 2  # the lookup (which finds the admission), scan log insert
+    assert queries[1].lstrip().upper().startswith("INSERT INTO SCAN_LOG")
 
 
 def test_staff_undo_within_five_minutes_then_admit_again(event, staff):

@@ -63,8 +63,8 @@ def _after_register(registration: Registration):
     if registration.status == S.CONFIRMED:
         flash(f"You are registered for {event.title}. Your ticket is below.", "success")
         return redirect(url_for("registration.my_tickets"))
-    if registration.status == S.WAITLISTED:
-        # Its card on My tickets gives the position and what happens next: no flash.
+    if registration.status in (S.WAITLISTED, S.AWAITING_HOST):
+        # Its card on My tickets gives the position, or says the host decides next: no flash.
         return redirect(
             url_for("registration.my_tickets", _anchor=f"registration-{registration.id}")
         )

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from app.auth.models import User
 from app.demo import seed_demo
+from app.demo.hosts import VISIT_SLUG
 from app.events.models import Event, Speaker
 from app.extensions import db
 from app.registration.models import Registration
@@ -89,7 +90,8 @@ def test_main_pages_have_no_serious_accessibility_problems(page):
     found |= _check(page, ["/me/tickets", "/benchmark", f"/events/{slug}/register", "/me",
                           f"/me/registrations/{mine}/answers", "/benchmark/step/lean",
                           "/me/settings", "/me/delete", f"/me/registrations/{mine}/transfer",
-                          f"/events/{slug}/register/colleague", "/business/outcomes"])  # fmt: skip
+                          f"/events/{slug}/register/colleague", "/business/outcomes",
+                          f"/events/{VISIT_SLUG}/register"])  # fmt: skip
     busy = db.session.execute(  # a business with hours, claims and a declaration
         select(User.organisation_id).where(User.email == "tom.barker@example.com")
     ).scalar_one()
@@ -105,6 +107,10 @@ def test_main_pages_have_no_serious_accessibility_problems(page):
          f"/me/registrations/{paid}/invoice", "/organiser/outcomes", "/organiser/outcomes/setup",
          f"/organiser/outcomes/businesses/{busy}"],
     )  # fmt: skip
+    _sign_in(page, "host@example.com", "host")
+    found |= _check(page, ["/host", f"/host/{VISIT_SLUG}", f"/host/{VISIT_SLUG}/brief",
+                           f"/host/{VISIT_SLUG}/visitors/print", f"/checkin/{VISIT_SLUG}",
+                           f"/events/{VISIT_SLUG}/visit-terms/1"])  # fmt: skip
     _sign_in(page, "door@example.com", "door")
     found |= _check(page, [f"/checkin/{slug}"])
     report = [f"{where}: {problem}" for where, problems in found.items() for problem in problems]

@@ -175,7 +175,8 @@ def test_the_form_shows_the_brief_and_requires_consent_naming_the_version(client
     response = client.post(
         url, data={"ticket_type": ticket, "visit_consent": "2", "vehicle_registration": "ab12 cde"}
     )
-    assert response.status_code == 302
+    # Awaiting the host: to the ticket's card, which says the host decides next.
+    assert response.status_code == 302 and "/me/tickets#registration-" in response.location
     registration = db.session.execute(select(Registration)).scalar_one()
     acceptance = db.session.get(VisitAcceptance, registration.id)
     assert acceptance.terms_version == 2

@@ -105,12 +105,6 @@ def send_due_announcements(now: datetime | None = None) -> int:
     )
     for announcement_id in sorted(claimed):
         announcement = db.session.get(Announcement, announcement_id, populate_existing=True)
-        event = db.session.get(Event, announcement.event_id)
-        try:
-            people, _ = recipients(event, announcement.audience)
-        except MessageError:  # its session has gone since: nobody to write to
-            people = []
-        announcement.recipients = len(people)
-        queue_emails(announcement, event.id, people)
+        queue_emails(announcement, db.session.get(Event, announcement.event_id))
     db.session.flush()
     return len(claimed)

@@ -14,7 +14,7 @@ from email.message import EmailMessage
 from typing import NamedTuple
 
 from flask import render_template
-from sqlalchemy import func, insert, select
+from sqlalchemy import Select, func, insert, literal, select
 from sqlalchemy.orm import joinedload
 
 from app import mail
@@ -24,6 +24,7 @@ from app.extensions import db
 from app.markup import render_markdown
 from app.messages.models import SENT, Announcement
 from app.outbox import writer
+from app.outbox.models import OutboxMessage
 from app.outbox.renderers import Unrenderable, renderer
 from app.registration.emails import url
 from app.registration.models import EmailLog, Registration, SessionBooking
@@ -118,29 +119,30 @@ def choice_for(event: Event, audience: str) -> Choice | None:
     return next((c for c in audience_choices(event) if c.key == audience), None)
 
 
-def recipients(event: Event, audience: str) -> tuple[list[Recipient], AgendaSession | None]:
-    """The people in `audience`, one per registration, by name: plain rows, so that a group of
-    thousands costs one quick query (1–2 queries)."""
-    columns = (Registration.id, User.id, User.email, User.name)
+def _group(event: Event, audience: str) -> tuple[Select, AgendaSession | None]:
+    """The SELECT of the registrations and users in `audience` (one row per registration)."""
+    query = select(Registration.id, User.id, User.email, User.name).join(
+        User, Registration.user_id == User.id
+    )
     if audience.startswith(SESSION_PREFIX):
         session = _session_of(event, audience.removeprefix(SESSION_PREFIX))
         query = (
-            select(*columns)
-            .join(User, Registration.user_id == User.id)
-            .join(SessionBooking, SessionBooking.registration_id == Registration.id)
+            query.join(SessionBooking, SessionBooking.registration_id == Registration.id)
             .where(SessionBooking.session_id == session.id, SessionBooking.status == "booked")
             .where(Registration.status == S.CONFIRMED)
         )
-    elif audience in AUDIENCES:
-        session = None
-        query = (
-            select(*columns)
-            .join(User, Registration.user_id == User.id)
-            .where(Registration.event_id == event.id)
-            .where(Registration.status.in_(AUDIENCES[audience][1]))
+        return query, session
+    if audience in AUDIENCES:
+        query = query.where(Registration.event_id == event.id).where(
+            Registration.status.in_(AUDIENCES[audience][1])
         )
-    else:
-        raise MessageError("Choose who should receive the message.")
+        return query, None
+    raise MessageError("Choose who should receive the message.")
+
+
+def recipients(event: Event, audience: str) -> tuple[list[Recipient], AgendaSession | None]:
+    """The people in `audience`, one per registration, by name: plain rows (1–2 queries)."""
+    query, session = _group(event, audience)
     rows = [Recipient(*row) for row in db.session.execute(query)]
     return sorted(rows, key=lambda r: (r.name.lower(), r.registration_id)), session
 
@@ -175,16 +177,14 @@ def send_announcement(
         if sent.event_id != event.id:
             raise MessageError("This form was for another event. Please start again.")
         return sent
-    people, session = recipients(event, audience)
-    if not people:
-        raise MessageError("Nobody is in that group yet, so nothing was sent.")
+    query, session = _group(event, audience)
     announcement = Announcement(
         event_id=event.id,
         audience=audience,
         session_id=session.id if session else None,
         subject=subject,
         body=body,
-        recipients=len(people),
+        recipients=0,
         sent_by_id=actor.id,
         status=SENT,
         sent_at=now or utcnow(),
@@ -192,34 +192,55 @@ def send_announcement(
     )
     db.session.add(announcement)
     db.session.flush()
-    queue_emails(announcement, event.id, people)
+    if not queue_emails(announcement, event):
+        raise MessageError("Nobody is in that group yet, so nothing was sent.")
     return announcement
 
 
-def queue_emails(announcement: Announcement, event_id: int, people: list[Recipient]) -> None:
-    """One outbox row and one log line per person, in one INSERT each: no email is built here
-    (the workers build each one), so thousands of people cost a fraction of a second."""
-    if not people:
-        return
-    batch, payload = batch_of(announcement), {"announcement_id": announcement.id}
-    subject = announcement.subject
-    writer.add_deferred(
+def queue_emails(announcement: Announcement, event: Event) -> int:
+    """One outbox row and one log line for each person in the announcement's group as it is
+    now, each written by one INSERT … SELECT: no email is built and no row goes through Python
+    here (the workers build each one), so thousands of people cost a fraction of a second.
+    Sets and returns how many (0: nothing written)."""
+    announcement.recipients = 0
+    try:
+        query, _ = _group(event, announcement.audience)
+    except MessageError:  # its session is gone since it was scheduled: nobody to write to
+        return 0
+    registration_id, user_id, email, _name = query.selected_columns
+    payload = {"announcement_id": announcement.id}
+    outbox = OutboxMessage.__table__.c
+    ids = writer.add_deferred_from(
         RENDERER,
-        [
-            {"kind": "announcement", "to": p.email, "subject": subject, "user_id": p.user_id,
-             "registration_id": p.registration_id, "event_id": event_id, "batch": batch,
-             "payload": payload}
-            for p in people
-        ],
+        query.with_only_columns(
+            literal("announcement", outbox.kind.type).label("kind"),
+            email.label("to"),
+            literal(announcement.subject, outbox.subject.type).label("subject"),
+            writer.message_ids_from(registration_id).label("message_id"),
+            literal(payload, outbox.payload.type).label("payload"),
+            user_id.label("user_id"),
+            registration_id.label("registration_id"),
+            literal(event.id).label("event_id"),
+            literal(batch_of(announcement), outbox.batch.type).label("batch"),
+            maintain_column_froms=True,
+        ),
+        ["kind", "to", "subject", "message_id", "payload", "user_id", "registration_id",
+         "event_id", "batch"],
     )  # fmt: skip
-    db.session.execute(
-        insert(EmailLog),
-        [
-            {"registration_id": p.registration_id, "to": p.email, "subject": subject,
-             "kind": "announcement", "extra": payload}
-            for p in people
-        ],
-    )  # fmt: skip
+    if ids:
+        log = EmailLog.__table__.c
+        db.session.execute(
+            insert(EmailLog.__table__).from_select(
+                ["registration_id", "to", "subject", "kind", "extra", "created_at"],
+                query.with_only_columns(
+                    registration_id, email, literal(announcement.subject, log.subject.type),
+                    literal("announcement", log.kind.type), literal(payload, log.extra.type),
+                    literal(utcnow(), log.created_at.type), maintain_column_froms=True,
+                ),
+            )
+        )  # fmt: skip
+    announcement.recipients = len(ids)
+    return len(ids)
 
 
 def batch_of(announcement: Announcement) -> str:

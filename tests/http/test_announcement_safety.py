@@ -253,3 +253,52 @@ def test_announcement_pages_belong_to_their_event(client, login, setup):
     login(delegate)
     assert client.get(sent.location).status_code == 403
     assert client.post(sent.location + "/cancel").status_code == 403
+
+
+@pytest.mark.config(JOURNEY_INLINE_WORKER=False)
+def test_queuing_writes_one_complete_row_per_person_in_statements_that_do_not_grow(
+    client, login, count_queries, setup
+):
+    event = setup["event"]
+    login(setup["boss"])
+    with count_queries() as few:
+        assert _post(client, event, audience="everyone").status_code == 302
+    for n in range(30):
+        _register(event, f"Extra {n:02}", "confirmed")
+    db.session.commit()
+    with count_queries() as many:
+        assert _post(client, event, audience="everyone", token="b" * 32).status_code == 302
+    assert len(many) == len(few)  # 4 people or 34: the same statements
+    first, second = db.session.execute(select(Announcement).order_by(Announcement.id)).scalars()
+    rows = db.session.execute(
+        select(OutboxMessage).where(OutboxMessage.batch == f"announcement-{second.id}")
+    ).scalars().all()  # fmt: skip
+    registrations = {
+        r.id: r.user
+        for r in db.session.execute(
+            select(Registration).where(Registration.event_id == event.id)
+        ).scalars()
+    }
+    assert (first.recipients, second.recipients, len(rows)) == (4, 34, 34)
+    assert sorted(r.registration_id for r in rows) == sorted(registrations)
+    for row in rows:
+        user = registrations[row.registration_id]
+        assert (row.to, row.user_id, row.event_id, row.kind, row.status, row.renderer) == (
+            user.email, user.id, event.id, "announcement", "queued", "announcement"
+        )  # fmt: skip
+        assert (row.subject, row.payload, row.attempts) == (
+            "Parking",
+            {"announcement_id": second.id},
+            0,
+        )
+        assert re.fullmatch(r"<[0-9a-f]{32}\.\d+@journey>", row.message_id)
+    assert len({row.message_id for row in rows}) == 34
+    logged = db.session.execute(
+        select(EmailLog.registration_id, EmailLog.to, EmailLog.extra).where(
+            EmailLog.subject == "Parking"
+        )
+    ).all()
+    assert len(logged) == 38
+    assert {(r, t) for r, t, e in logged if e == {"announcement_id": second.id}} == {
+        (row.registration_id, row.to) for row in rows
+    }

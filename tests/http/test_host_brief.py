@@ -88,6 +88,8 @@ def test_the_host_writes_the_brief_and_another_host_cannot(client, login, visit)
 def test_organisers_edit_any_visits_brief(client, login, visit):
     event, *_ = visit
     login(make_user(role="organiser"))
+    overview = client.get(f"/organiser/events/{event.id}").get_data(as_text=True)
+    assert 'href="/host/visit-loddon"' in overview  # the way in from the event's page
     assert client.post("/host/visit-loddon/brief", data=BRIEF).status_code == 302
     assert db.session.get(VisitBrief, event.id).ppe_notes == "Boots are lent at reception."
 

@@ -3,7 +3,10 @@ form post), and a booked seat is confirmed by email."""
 
 from datetime import timedelta
 
+from sqlalchemy import select
+
 from app.extensions import db
+from app.outbox.models import OutboxMessage
 from app.registration import services
 from tests.factories import make_event, make_session
 from tests.factories_registration import make_delegate
@@ -89,3 +92,18 @@ def test_the_agenda_loads_its_script_and_the_forms_work_without_it(client, login
     )
     assert response.status_code == 303
     assert "is booked" in client.get(f"/events/{event.slug}/agenda").text  # the flash
+
+
+def test_a_site_visit_booking_is_confirmed_by_email_through_the_outbox(client, login, outbox):
+    event = make_event(title="Lean day")
+    visit = make_session(event, title="Visit: Brackland cell line", capacity=8, kind="visit")
+    user = _delegate_with_place(login, event)
+    outbox.clear()
+    response = client.post(f"/events/{event.slug}/sessions/{visit.id}/book", headers=JSON)
+    assert response.status_code == 200 and response.json["ok"] is True
+    [mail] = outbox
+    assert mail["To"] == user.email and mail["Subject"] == "Booked: Visit: Brackland cell line"
+    row = db.session.execute(select(OutboxMessage)).scalars().all()[-1]
+    assert (row.kind, row.registration_id is not None, row.status) == (
+        "session_confirmed", True, "sent"
+    )  # fmt: skip

@@ -226,16 +226,17 @@ def check_consent(event: Event, data: Mapping) -> Consent | None:
 def record_consent(
     registration: Registration, consent: Consent | None, now: datetime | None = None
 ) -> VisitAcceptance | None:
+    """Keep the acceptance; accepting changed terms later replaces the earlier one."""
     if consent is None:
         return None
-    row = VisitAcceptance(
-        registration_id=registration.id,
-        terms_id=consent.terms.id if consent.terms else None,
-        terms_version=consent.terms.version if consent.terms else None,
-        accepted_at=now or utcnow(),
-        vehicle_registration=consent.vehicle_registration,
-    )
-    db.session.add(row)
+    row = db.session.get(VisitAcceptance, registration.id)
+    if row is None:
+        row = VisitAcceptance(registration_id=registration.id)
+        db.session.add(row)
+    row.terms_id = consent.terms.id if consent.terms else None
+    row.terms_version = consent.terms.version if consent.terms else None
+    row.accepted_at = now or utcnow()
+    row.vehicle_registration = consent.vehicle_registration
     db.session.flush()
     return row
 
@@ -248,3 +249,31 @@ def acceptances_for(registration_ids: Iterable[int]) -> dict[int, VisitAcceptanc
         select(VisitAcceptance).where(VisitAcceptance.registration_id.in_(ids))
     ).scalars()
     return {a.registration_id: a for a in rows}
+
+
+def needing_acceptance(registrations: Iterable[Registration]) -> set[int]:
+    """The registrations (live, at a visit with a brief) whose delegate has not accepted the
+    brief, or accepted terms the host has since changed: registered by a colleague or an
+    organiser, passed on, or registered before the brief was written. Three queries."""
+    from app.registration.models import ENDED
+
+    live = [r for r in registrations if r.status not in ENDED]
+    briefs = briefs_for({r.event_id for r in live})
+    live = [r for r in live if r.event_id in briefs]
+    if not live:
+        return set()
+    current: dict[int, int | None] = {}
+    for terms in db.session.execute(
+        select(VisitTerms)
+        .where(VisitTerms.event_id.in_({r.event_id for r in live}))
+        .order_by(VisitTerms.version)
+    ).scalars():
+        current[terms.event_id] = None if terms.is_empty else terms.version
+    accepted = acceptances_for([r.id for r in live])
+    out = set()
+    for r in live:
+        a = accepted.get(r.id)
+        version = current.get(r.event_id)
+        if a is None or (version is not None and a.terms_version != version):
+            out.add(r.id)
+    return out

@@ -3,8 +3,8 @@ and the organisers, read by applicants on the registration form and their ticket
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, render_template, request
-from flask_login import current_user
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -16,6 +16,7 @@ from app.hosts.models import PHOTOGRAPHY_RULES, PPE_ITEMS
 from app.hosts.routes import _act, _visit, bp
 from app.hosts.services import HostError, can_host
 from app.registration.forms import ActionForm
+from app.registration.models import ENDED, Registration
 
 public_bp = Blueprint("visit_terms", __name__)
 
@@ -113,3 +114,38 @@ def terms_pdf(slug: str, version: int):
     response.headers["Content-Disposition"] = f'inline; filename="{terms.pdf_name}"'
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
+
+
+@public_bp.route("/me/registrations/<int:registration_id>/visit-brief", methods=["GET", "POST"])
+@login_required
+def accept_brief(registration_id: int):
+    """The delegate accepts the brief and current terms when the registration form did not ask
+    them (a colleague or an organiser registered them, or the terms changed since)."""
+    registration = db.session.get(Registration, registration_id)
+    if registration is None or registration.user_id != current_user.id:
+        abort(404, "You have no such registration.")
+    event = registration.event
+    if registration.status in ENDED or briefs.brief_for(event.id) is None:
+        abort(404, "This place has no safety brief to accept.")
+    error = None
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400, "The form had expired: please try again.")
+        try:
+            consent = briefs.check_consent(event, request.form)
+        except HostError as exc:
+            error = str(exc)
+        else:
+            briefs.record_consent(registration, consent)
+            db.session.commit()
+            flash("Thank you: the host has your acceptance of its safety brief.", "success")
+            return redirect(
+                url_for("registration.my_tickets", _anchor=f"registration-{registration.id}")
+            )
+    return render_template(
+        "hosts/accept.html",
+        event=event,
+        registration=registration,
+        form=ActionForm(),
+        **briefs.form_context(event, request.form, error),
+    ), (422 if error else 200)

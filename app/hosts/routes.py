@@ -22,7 +22,7 @@ from app.auth.roles import check_roles
 from app.events.models import Event
 from app.extensions import db, login_manager
 from app.hosts import after, services
-from app.hosts.brief import brief_for
+from app.hosts.brief import brief_for, needing_acceptance
 from app.hosts.services import HostError
 from app.registration.forms import ActionForm
 from app.registration.models import Registration
@@ -70,13 +70,15 @@ def visit(slug: str):
             ).scalars()
         )
     started = event.starts_at <= utcnow()
+    applicants = services.applicants(event)
     return render_template(
         "hosts/visit.html",
         feedback=after.host_feedback(event) if started else None,
         outcome_businesses=after.outcome_businesses(event) if started else None,
         min_answers=after.MIN_ANSWERS,
         event=event,
-        applicants=services.applicants(event),
+        applicants=applicants,
+        not_accepted=needing_acceptance([a.registration for a in applicants]),
         settings=services.settings_for(event.id),
         brief=brief_for(event.id),
         now=utcnow(),

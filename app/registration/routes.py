@@ -198,6 +198,7 @@ def my_tickets():
         visit_briefs=visit_brief.briefs_for(
             {r.event_id for r in live if r.event.kind == EventKind.SITE_VISIT}
         ),
+        to_accept=visit_brief.needing_acceptance(live),
         form=ActionForm(),
         stripe_checkout="payments.checkout" in current_app.view_functions
         and bool(current_app.config.get("STRIPE_SECRET_KEY")),

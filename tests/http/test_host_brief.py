@@ -12,6 +12,7 @@ from app.events.models import EventKind
 from app.extensions import db
 from app.hosts import brief as briefs
 from app.hosts.models import HostMember, VisitAcceptance, VisitBrief, VisitSettings, VisitTerms
+from app.registration import services as registrations
 from app.registration.models import Registration
 from app.timeutil import utcnow
 from tests.factories import PASSWORD, make_event, make_organisation, make_user
@@ -248,3 +249,41 @@ def test_my_data_holds_the_acceptance_and_erasure_removes_the_number_plate(clien
     db.session.expire_all()
     acceptance = db.session.execute(select(VisitAcceptance)).scalar_one()
     assert acceptance.vehicle_registration == "" and acceptance.terms_version == 1
+
+
+def test_a_place_given_without_the_form_asks_for_acceptance_on_the_ticket(client, login, visit):
+    """Registered by an organiser (or a colleague, or before the brief was written): the
+    ticket asks the delegate to accept, and the host sees who has not."""
+    event, host, other_host, applicant = visit
+    _with_brief(event, host)
+    registration = registrations.register_delegate(applicant, event, event.ticket_types[0])
+    db.session.commit()
+    url = f"/me/registrations/{registration.id}/visit-brief"
+    login(host)
+    page = client.get("/host/visit-loddon").get_data(as_text=True)
+    assert "has not accepted the current safety brief" in page
+    # Only its delegate may accept.
+    assert client.get(url).status_code == 404
+    login(applicant)
+    tickets = client.get("/me/tickets").get_data(as_text=True)
+    assert f'href="{url}"' in tickets
+    form = client.get(url).get_data(as_text=True)
+    assert "accept the confidentiality terms (version 1)" in form and "Safety boots" in form
+    response = client.post(url, data={})
+    assert response.status_code == 422 and _count(VisitAcceptance) == 0
+    response = client.post(url, data={"visit_consent": "1", "vehicle_registration": "xy99 zzz"})
+    assert response.status_code == 302
+    acceptance = db.session.get(VisitAcceptance, registration.id)
+    assert (acceptance.terms_version, acceptance.vehicle_registration) == (1, "XY99 ZZZ")
+    assert f'href="{url}"' not in client.get("/me/tickets").get_data(as_text=True)
+    # New terms: asked again; accepting them replaces the earlier acceptance.
+    briefs.save_terms(host, event, "New terms.")
+    db.session.commit()
+    assert f'href="{url}"' in client.get("/me/tickets").get_data(as_text=True)
+    assert client.post(url, data={"visit_consent": "2"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(VisitAcceptance, registration.id).terms_version == 2
+    # Withdrawn terms ask nothing more of those who accepted the brief.
+    briefs.withdraw_terms(host, event)
+    db.session.commit()
+    assert f'href="{url}"' not in client.get("/me/tickets").get_data(as_text=True)

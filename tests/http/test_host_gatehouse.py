@@ -102,3 +102,28 @@ def test_another_host_and_delegates_cannot_download_the_list(client, login, visi
         assert client.get("/host/visit-loddon/visitors/print").status_code == 403
     login(make_user(role="organiser"))
     assert client.get("/host/visit-loddon/visitors/print").status_code == 200
+
+
+def test_the_lists_take_the_same_queries_for_any_number_of_visitors(
+    client, login, visit, count_queries
+):
+    event, host, _ = visit
+    login(host)
+    urls = ["/host/visit-loddon/visitors.csv", "/host/visit-loddon/visitors/print",
+            "/host/visit-loddon"]  # fmt: skip
+
+    def queries() -> list[int]:
+        counts = []
+        for url in urls:
+            with count_queries() as statements:
+                assert client.get(url).status_code == 200
+            counts.append(len(statements))
+        return counts
+
+    before = queries()
+    db.session.get(VisitSettings, event.id).requires_approval = False  # confirmed at once
+    for n in range(6):
+        _visitor(event, f"Extra {n}", f"Extra Co {n}", plate=f"EX{n} AAA", access="Ramp")
+    db.session.commit()
+    assert client.get(urls[0]).get_data(as_text=True).count("Extra Co") == 6
+    assert queries() == before

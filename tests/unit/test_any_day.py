@@ -27,6 +27,8 @@ SAMPLE = [
     "tests/unit/registration/test_registration_services.py",
     "tests/unit/feeds",
     "tests/unit/checkin",
+    "tests/unit/hosts/test_host_deadlines.py",
+    "tests/http/test_host_brief_tickets.py",
 ]
 # Holds and reminders from the registration rules; the whole of the others.
 SELECT = "not concurrent and (not test_registration_services or hold or expire or remind)"

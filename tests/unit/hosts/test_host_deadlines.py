@@ -133,7 +133,7 @@ PROCESSES = 8
 PAIRS = 12
 
 
-def test_a_release_racing_the_hosts_approval_leaves_one_outcome(app, database_url):
+def test_concurrent_release_and_approval_leave_one_outcome(app, database_url):
     org = make_organisation("Loddon Laser Ltd")
     host = make_user(email="hal@loddon.example", organisation=org)
     db.session.flush()

@@ -61,8 +61,9 @@ def test_apply_the_host_approves_and_the_ticket_shows_the_ppe(browser, live_serv
     assert (acceptance.terms_version, acceptance.vehicle_registration) == (1, "DW26 KIT")
 
     host_context, host = _phone(browser, live_server, "host@example.com", "host")
-    host.goto(f"/host/{VISIT_SLUG}")
-    _fits(host)
+    for path in (f"/host/{VISIT_SLUG}/brief", f"/checkin/{VISIT_SLUG}", f"/host/{VISIT_SLUG}"):
+        host.goto(path)
+        _fits(host)
     host.get_by_role("button", name="Approve Dana Whitlock").click()
     host.get_by_text("Dana Whitlock is approved").wait_for()
     host_context.close()

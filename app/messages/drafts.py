@@ -11,7 +11,7 @@ from app import mail
 from app.auth.models import User
 from app.events.models import Event
 from app.extensions import db
-from app.messages.services import MessageError, compose, recipients
+from app.messages.services import MessageError, compose, first_in_group
 
 TEST_PREFIX = "[Test] "
 
@@ -34,8 +34,8 @@ def preview_announcement(
     actor: User, event: Event, audience: str, subject: str, body: str
 ) -> Preview:
     """The email as the first person in the group (by name) will receive it."""
-    people, session = recipients(event, audience)
-    first = db.session.get(User, people[0].user_id) if people else None
+    person, session = first_in_group(event, audience)
+    first = db.session.get(User, person.user_id) if person else None
     user = first or actor
     message = compose(
         to=user.email, user=user, event=event, session=session, subject=subject, body=body,

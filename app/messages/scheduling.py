@@ -16,7 +16,7 @@ from app.auth.models import User
 from app.events.models import Event
 from app.extensions import db
 from app.messages.models import CANCELLED, SCHEDULED, SENT, Announcement
-from app.messages.services import MessageError, find_sent, queue_emails, recipients
+from app.messages.services import MessageError, find_sent, group_size, queue_emails
 from app.timeutil import to_local, utcnow
 
 # Far enough for a programme's whole year; a date beyond is almost surely a typing slip.
@@ -45,8 +45,8 @@ def schedule_announcement(
         raise MessageError("Choose a time in the future, or press Send now.")
     if send_at > now + LONGEST_WAIT:
         raise MessageError("Choose a time within the next year.")
-    people, session = recipients(event, audience)
-    if not people:
+    size, session = group_size(event, audience)
+    if not size:
         raise MessageError("Nobody is in that group yet, so nothing was scheduled.")
     announcement = Announcement(
         event_id=event.id,
@@ -54,7 +54,7 @@ def schedule_announcement(
         session_id=session.id if session else None,
         subject=subject,
         body=body,
-        recipients=len(people),
+        recipients=size,
         sent_by_id=actor.id,
         status=SCHEDULED,
         scheduled_for=send_at,

@@ -140,11 +140,20 @@ def _group(event: Event, audience: str) -> tuple[Select, AgendaSession | None]:
     raise MessageError("Choose who should receive the message.")
 
 
-def recipients(event: Event, audience: str) -> tuple[list[Recipient], AgendaSession | None]:
-    """The people in `audience`, one per registration, by name: plain rows (1–2 queries)."""
+def first_in_group(event: Event, audience: str) -> tuple[Recipient | None, AgendaSession | None]:
+    """The first person in `audience` by name (whose details a preview shows), and its session
+    for a workshop's bookers (1–2 queries, whatever the group's size)."""
     query, session = _group(event, audience)
-    rows = [Recipient(*row) for row in db.session.execute(query)]
-    return sorted(rows, key=lambda r: (r.name.lower(), r.registration_id)), session
+    first = db.session.execute(
+        query.order_by(func.lower(User.name), Registration.id).limit(1)
+    ).first()
+    return (Recipient(*first) if first else None), session
+
+
+def group_size(event: Event, audience: str) -> tuple[int, AgendaSession | None]:
+    query, session = _group(event, audience)
+    count = db.session.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    return count, session
 
 
 def _session_of(event: Event, raw_id: str) -> AgendaSession:

@@ -16,7 +16,13 @@ from app.auth.models import User
 from app.events.models import Event
 from app.extensions import db
 from app.messages.models import CANCELLED, SCHEDULED, SENT, Announcement
-from app.messages.services import MessageError, find_sent, group_size, queue_emails
+from app.messages.services import (
+    MessageError,
+    already_made,
+    group_size,
+    new_announcement,
+    queue_emails,
+)
 from app.timeutil import to_local, utcnow
 
 # Far enough for a programme's whole year; a date beyond is almost surely a typing slip.
@@ -36,10 +42,8 @@ def schedule_announcement(
     """Keep the announcement to send at `send_at` (naive UTC). The same form token twice
     returns the first one. The group is taken when it goes; it must not be empty now."""
     now = now or utcnow()
-    existing = find_sent(token)
+    existing = already_made(token, event)
     if existing is not None:
-        if existing.event_id != event.id:
-            raise MessageError("This form was for another event. Please start again.")
         return existing
     if send_at <= now:
         raise MessageError("Choose a time in the future, or press Send now.")
@@ -48,21 +52,10 @@ def schedule_announcement(
     size, session = group_size(event, audience)
     if not size:
         raise MessageError("Nobody is in that group yet, so nothing was scheduled.")
-    announcement = Announcement(
-        event_id=event.id,
-        audience=audience,
-        session_id=session.id if session else None,
-        subject=subject,
-        body=body,
-        recipients=size,
-        sent_by_id=actor.id,
-        status=SCHEDULED,
-        scheduled_for=send_at,
-        form_token=token,
-    )
-    db.session.add(announcement)
-    db.session.flush()
-    return announcement
+    return new_announcement(
+        actor, event, audience, subject, body, token, session,
+        recipients=size, status=SCHEDULED, scheduled_for=send_at,
+    )  # fmt: skip
 
 
 def cancel_announcement(actor: User, announcement: Announcement) -> None:

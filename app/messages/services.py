@@ -170,6 +170,40 @@ def find_sent(token: str) -> Announcement | None:
     ).scalar_one_or_none()
 
 
+def already_made(token: str, event: Event) -> Announcement | None:
+    """The announcement this form token made before (a double click, a resubmitted page)."""
+    made = find_sent(token)
+    if made is not None and made.event_id != event.id:
+        raise MessageError("This form was for another event. Please start again.")
+    return made
+
+
+def new_announcement(
+    actor: User,
+    event: Event,
+    audience: str,
+    subject: str,
+    body: str,
+    token: str,
+    session: AgendaSession | None,
+    **state,
+) -> Announcement:
+    """The announcement's row, flushed; `state` gives its status and times (sent or scheduled)."""
+    announcement = Announcement(
+        event_id=event.id,
+        audience=audience,
+        session_id=session.id if session else None,
+        subject=subject,
+        body=body,
+        sent_by_id=actor.id,
+        form_token=token,
+        **state,
+    )
+    db.session.add(announcement)
+    db.session.flush()
+    return announcement
+
+
 def send_announcement(
     actor: User,
     event: Event,
@@ -181,26 +215,14 @@ def send_announcement(
 ) -> Announcement:
     """Record the announcement and queue one email per person; nothing leaves before COMMIT.
     The same form token twice (a double click, a resubmitted page) returns the first send."""
-    sent = find_sent(token)
+    sent = already_made(token, event)
     if sent is not None:
-        if sent.event_id != event.id:
-            raise MessageError("This form was for another event. Please start again.")
         return sent
-    query, session = _group(event, audience)
-    announcement = Announcement(
-        event_id=event.id,
-        audience=audience,
-        session_id=session.id if session else None,
-        subject=subject,
-        body=body,
-        recipients=0,
-        sent_by_id=actor.id,
-        status=SENT,
-        sent_at=now or utcnow(),
-        form_token=token,
-    )
-    db.session.add(announcement)
-    db.session.flush()
+    _, session = _group(event, audience)
+    announcement = new_announcement(
+        actor, event, audience, subject, body, token, session,
+        recipients=0, status=SENT, sent_at=now or utcnow(),
+    )  # fmt: skip
     if not queue_emails(announcement, event):
         raise MessageError("Nobody is in that group yet, so nothing was sent.")
     return announcement

@@ -113,17 +113,7 @@ def _page(event: Event, form: AnnouncementForm, choices, **extra) -> str:
 
 
 def _send(event: Event, form: AnnouncementForm):
-    try:
-        announcement = send_announcement(
-            current_user, event, form.audience.data, form.subject.data, form.body.data,
-            form.token.data,
-        )  # fmt: skip
-        db.session.commit()
-    except IntegrityError:  # the same form sent twice at the same moment: the other one won
-        db.session.rollback()
-        announcement = find_sent(form.token.data)
-        if announcement is None:
-            raise
+    announcement = _saved(form, send_announcement, event)
     n = announcement.recipients
     flash(f"“{announcement.subject}” is on its way to {n} {'person' if n == 1 else 'people'}.",
           "success")  # fmt: skip
@@ -131,20 +121,27 @@ def _send(event: Event, form: AnnouncementForm):
 
 
 def _schedule(event: Event, form: AnnouncementForm, send_at: datetime):
+    announcement = _saved(form, schedule_announcement, event, send_at)
+    flash(f"“{announcement.subject}” is scheduled. You can cancel it here until it goes.",
+          "success")  # fmt: skip
+    return redirect(_announcement_url(announcement))
+
+
+def _saved(form: AnnouncementForm, write, event: Event, *more) -> Announcement:
+    """Send or schedule the form's announcement and commit; the same form posted twice at the
+    same moment finds the one the other request made."""
     try:
-        announcement = schedule_announcement(
+        announcement = write(
             current_user, event, form.audience.data, form.subject.data, form.body.data,
-            form.token.data, send_at,
+            form.token.data, *more,
         )  # fmt: skip
         db.session.commit()
-    except IntegrityError:
+    except IntegrityError:  # its form token is taken: the other request won
         db.session.rollback()
         announcement = find_sent(form.token.data)
         if announcement is None:
             raise
-    flash(f"“{announcement.subject}” is scheduled. You can cancel it here until it goes.",
-          "success")  # fmt: skip
-    return redirect(_announcement_url(announcement))
+    return announcement
 
 
 def _announcement_url(announcement: Announcement) -> str:

@@ -22,7 +22,7 @@ from app.auth.models import User
 from app.events.models import AgendaSession, Event
 from app.extensions import db
 from app.markup import render_markdown
-from app.messages.models import SENT, Announcement
+from app.messages.models import SCHEDULED, SENT, Announcement
 from app.outbox import writer
 from app.outbox.models import OutboxMessage
 from app.outbox.renderers import Unrenderable, renderer
@@ -348,16 +348,20 @@ def render_announcement(row) -> EmailMessage:
 
 
 def event_announcements(event: Event) -> list[Announcement]:
-    """Everything written for this event: scheduled ones, then the rest newest first (1 query)."""
-    rows = list(
-        db.session.execute(
-            select(Announcement)
-            .where(Announcement.event_id == event.id)
-            .options(joinedload(Announcement.sent_by), joinedload(Announcement.session))
-            .order_by(Announcement.id.desc())
-        ).scalars()
-    )
-    return rows
+    """Everything written for this event (1 query): the scheduled ones, soonest first, then
+    the rest by when they went (or were due, if cancelled), latest first. A scheduled one that
+    went after others were sent is listed above them, though it was written before."""
+    rows = db.session.execute(
+        select(Announcement)
+        .where(Announcement.event_id == event.id)
+        .options(joinedload(Announcement.sent_by), joinedload(Announcement.session))
+    ).scalars()
+    waiting, done = [], []
+    for a in rows:
+        (waiting if a.status == SCHEDULED else done).append(a)
+    waiting.sort(key=lambda a: (a.scheduled_for or datetime.min, a.id))
+    done.sort(key=lambda a: (a.sent_at or a.scheduled_for or datetime.min, a.id), reverse=True)
+    return waiting + done
 
 
 def audience_label(announcement: Announcement) -> str:

@@ -302,3 +302,56 @@ def test_queuing_writes_one_complete_row_per_person_in_statements_that_do_not_gr
     assert {(r, t) for r, t, e in logged if e == {"announcement_id": second.id}} == {
         (row.registration_id, row.to) for row in rows
     }
+
+
+def _subjects(part: str) -> list[str]:
+    """The announcements' subjects listed in this part of the messages page, in order."""
+    return re.findall(r'<a class="fw-semibold" href="[^"]+">([^<]+)</a>', part)
+
+
+@pytest.mark.config(JOURNEY_INLINE_WORKER=False)
+def test_the_list_puts_the_soonest_scheduled_first_and_sent_ones_by_when_they_went(
+    client, login, setup
+):
+    event = setup["event"]
+    login(setup["boss"])
+    now = utcnow()
+    for token, subject, due in [
+        ("1" * 32, "Written first, goes in an hour", now + timedelta(hours=1)),
+        ("2" * 32, "Goes tomorrow", now + timedelta(days=1)),
+        ("3" * 32, "Goes in three days", now + timedelta(days=3)),
+    ]:
+        response = _post(client, event, action="schedule", subject=subject, token=token,
+                         send_at=_local(event, due + timedelta(minutes=1)))  # fmt: skip
+        assert response.status_code == 302
+    assert _post(client, event, subject="Sent at once", token="4" * 32).status_code == 302
+    assert send_due_announcements(now=now + timedelta(hours=2)) == 1
+    db.session.commit()
+    page = client.get(f"/organiser/events/{event.id}/messages").text
+    scheduled = page[page.index(">Scheduled</h2>") : page.index(">Sent</h2>")]
+    assert _subjects(scheduled) == ["Goes tomorrow", "Goes in three days"]
+    # The hour's announcement went after "Sent at once", so it is the latest sent.
+    assert _subjects(page[page.index(">Sent</h2>") :]) == [
+        "Written first, goes in an hour", "Sent at once"
+    ]  # fmt: skip
+
+
+@pytest.mark.config(JOURNEY_INLINE_WORKER=False)
+def test_the_time_to_send_is_read_in_the_events_time_zone(client, login, outbox, setup):
+    """India is UTC+5:30 all year, so this holds on any day (London agrees with UTC in winter,
+    where a time read as UTC would pass unnoticed)."""
+    event = setup["event"]
+    event.timezone = "Asia/Kolkata"
+    db.session.commit()
+    login(setup["boss"])
+    due = (utcnow() + timedelta(days=2)).replace(second=0, microsecond=0)
+    typed = (due + timedelta(hours=5, minutes=30)).strftime("%Y-%m-%dT%H:%M")
+    response = _post(client, event, action="schedule", send_at=typed)
+    assert response.status_code == 302
+    announcement = db.session.execute(select(Announcement)).scalar_one()
+    assert announcement.scheduled_for == due
+    wall = due + timedelta(hours=5, minutes=30)
+    page = client.get(response.location).text
+    assert f"Scheduled for {wall:%A %-d %B %Y at %H:%M} (Asia/Kolkata time)" in page
+    assert send_due_announcements(now=due - timedelta(minutes=1)) == 0
+    assert send_due_announcements(now=due) == 1

@@ -69,7 +69,8 @@ def test_offline_scans_are_judged_on_the_phone_and_synced_at_their_time(
         page.get_by_role("button", name="Get ready for no signal").click()
         page.wait_for_selector('#scanner[data-door-list="1"]')  # one ticket: Bob has none yet
         assert (
-            "Ready for no signal: 1 ticket, list from" in page.locator("#door-status").inner_text()
+            "Ready for no signal: 1 ticket (2 people in all), list from"
+            in page.locator("#door-status").inner_text()
         )
         page.reload()  # now under the service worker, which keeps a copy of the page
         page.wait_for_function("() => navigator.serviceWorker.controller !== null")

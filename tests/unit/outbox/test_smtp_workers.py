@@ -23,6 +23,7 @@ from sqlalchemy import select
 
 from app import mail
 from app.extensions import db
+from app.outbox import delivery
 from app.outbox.delivery import deliver_due
 from app.outbox.models import OutboxMessage
 from app.timeutil import utcnow
@@ -187,6 +188,16 @@ def test_two_workers_draining_one_outbox_send_each_message_once(app, monkeypatch
         return [None] * len(messages)
 
     monkeypatch.setattr(mail, "deliver_each", slow_transport)
+    claims: list[int] = []
+    real_claim = delivery.claim
+
+    def counted_claim(wanted, now):
+        token, mine = real_claim(wanted, now)
+        with lock:
+            claims.append(len(mine))
+        return token, mine
+
+    monkeypatch.setattr(delivery, "claim", counted_claim)
     barrier = threading.Barrier(2)
     outcomes: dict[str, int] = {}
 
@@ -204,5 +215,6 @@ def test_two_workers_draining_one_outbox_send_each_message_once(app, monkeypatch
         t.join(120)
     assert sum(outcomes.values()) == 200 and len(outcomes) == 2
     assert min(outcomes.values()) > 0, outcomes  # both took a share: claims do not block
+    assert sum(claims) == 200 and max(claims) == 10, claims  # no claim passes MAIL_BATCH
     assert Counter(m for _, m in delivered) == Counter(ids)  # each exactly once
     assert _statuses() == Counter(sent=200)

@@ -29,8 +29,11 @@ accesslog = None if _accesslog.lower() in {"", "off", "none", "false", "0"} else
 errorlog = "-"
 
 # Recycle each worker after about this many requests (staggered, so they do not all restart
-# at once): a slow leak in any library then never grows without bound.
-max_requests = _int("GUNICORN_MAX_REQUESTS", 1000)
+# at once): a slow leak in any library then never grows without bound. Not 1,000: kept public
+# pages answer well over 1,000 requests a second, and a worker's restart costs about a second
+# of CPU for the imports and drops its kept-alive connections (bench/ratios.py saw 0 req/s on
+# a path while both workers restarted).
+max_requests = _int("GUNICORN_MAX_REQUESTS", 20000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", max(1, max_requests // 10))
 
 # gunicorn's control socket defaults to one path per user ($XDG_RUNTIME_DIR/gunicorn.ctl or

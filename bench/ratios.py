@@ -138,9 +138,12 @@ def measure(port: int, case: dict, seconds: int, connections: int) -> dict:
         os.unlink(script.name)
         if "Non-2xx or 3xx" in out or "Socket errors" in out:
             raise SystemExit(f"{case['path']}: wrk saw errors\n{out}")
-        return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-                "p50_ms": _ms(re.search(r"50%\s+(\S+)", out).group(1)),
-                "p99_ms": _ms(re.search(r"99%\s+(\S+)", out).group(1))}  # fmt: skip
+        try:
+            return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+                    "p50_ms": _ms(_percentile("50", out)),
+                    "p99_ms": _ms(_percentile("99", out))}  # fmt: skip
+        except (AttributeError, ValueError) as exc:
+            raise SystemExit(f"{case['path']}: could not read wrk's report\n{out}") from exc
     body = case.get("body")
     make = (lambda: (body % uuid.uuid4()).encode()) if body else None
     request = (case["path"], case.get("headers", {}))
@@ -153,9 +156,14 @@ def _lua_string(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _percentile(which: str, out: str) -> str:
+    # Anchored to the Latency Distribution's lines: "+/- Stdev" columns end in "…99%" too.
+    return re.search(rf"^\s+{which}%\s+(\S+)", out, re.M).group(1)
+
+
 def _ms(value: str) -> float:
-    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", value).groups()
-    return float(number) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", value).groups()
+    return float(number) * {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}[unit]
 
 
 def worker_rss_mb(master: int) -> list[float]:

@@ -119,8 +119,8 @@ def test_gunicorn_has_no_shared_control_socket_and_recycles_workers(monkeypatch)
     settings = _gunicorn_settings(monkeypatch)
     assert settings["control_socket_disable"] is True
     assert "control_socket" not in settings
-    assert settings["max_requests"] == 1000
-    assert settings["max_requests_jitter"] == 100
+    assert settings["max_requests"] == 20000
+    assert settings["max_requests_jitter"] == 2000
     own = _gunicorn_settings(monkeypatch, GUNICORN_CONTROL_SOCKET="/run/journey/blue.ctl")
     assert own["control_socket"] == "/run/journey/blue.ctl"
     assert own["control_socket_disable"] is False

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import logging
 import pickle
 import threading
 import time
@@ -41,6 +42,7 @@ from app.timeutil import utcnow
 CSRF_MARK = "__journey_page_csrf__"
 NONCE_MARK = "__journey_page_nonce__"
 
+_log = logging.getLogger(__name__)
 clock = time.monotonic  # replaced by tests that step past the staleness bound
 
 
@@ -71,19 +73,28 @@ class _RedisStore:
     def __init__(self, url: str, seconds: int, namespace: str) -> None:
         import redis
 
-        self._redis = redis.Redis.from_url(url)
+        self._redis = redis.Redis.from_url(url, socket_timeout=1, socket_connect_timeout=1)
+        self._errors = (redis.RedisError, OSError)
         self._seconds = seconds
         self._prefix = f"{namespace}:page:"
 
     def _key(self, key) -> str:
         return self._prefix + hashlib.sha256(repr(key).encode()).hexdigest()
 
+    # Redis being away costs a render, never a page: the page is built as if nothing was kept.
     def get(self, key):
-        raw = self._redis.get(self._key(key))
+        try:
+            raw = self._redis.get(self._key(key))
+        except self._errors as exc:
+            _log.warning("page cache: Redis unavailable (%s); rendering", exc)
+            return None
         return None if raw is None else pickle.loads(raw)  # noqa: S301 - written by us only
 
     def set(self, key, value) -> None:
-        self._redis.set(self._key(key), pickle.dumps(value), ex=self._seconds)
+        try:
+            self._redis.set(self._key(key), pickle.dumps(value), ex=self._seconds)
+        except self._errors as exc:
+            _log.warning("page cache: Redis unavailable (%s); not kept", exc)
 
     def clear(self) -> None:
         for key in self._redis.scan_iter(self._prefix + "*"):

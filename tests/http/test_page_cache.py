@@ -199,3 +199,10 @@ def test_an_organisers_change_shows_on_every_kept_page_of_two_instances_within_t
                 pagecache.clear_all()
             db.session.remove()
             db.engine.dispose()
+
+
+@pytest.mark.config(REDIS_URL="redis://127.0.0.1:1/0")  # nothing listens there
+def test_pages_are_served_when_redis_is_away(client):
+    _programme()
+    response = client.get("/events/kept")
+    assert response.status_code == 200 and "Kept Forum" in response.get_data(as_text=True)

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from flask import render_template
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from app import mail, signals
 from app.auth.freemail import email_domain, is_free_mail
@@ -109,20 +110,37 @@ def _name_key(name: str | None) -> frozenset[str]:
     return frozenset(w for w in words if w not in _NAME_NOISE)
 
 
-def number_dispute(request: MembershipRequest) -> str | None:
+def number_dispute(
+    request: MembershipRequest, holders: dict[str, Organisation] | None = None
+) -> str | None:
     """Why a request may be one business claiming another's Companies House number, or None.
-    Such a request goes to organisers, who merge the two businesses or correct the number."""
+    Such a request goes to organisers, who merge the two businesses or correct the number.
+    `holders` (number → business, from `disputes`) saves a query per request in a list."""
     org, number = request.organisation, request.given_number
     if number and number != org.companies_house_number:
-        holder = _by_number(number)
+        holder = holders.get(number) if holders is not None else _by_number(number)
         if holder is not None and holder.id != org.id:
             return f"gave number {number}, which {holder.name} holds"
         if org.companies_house_number:
             return f"gave number {number}; {org.name} holds {org.companies_house_number}"
         return None  # the business has no number yet: its admins can approve, organisers add it
-    if number and _name_key(request.given_name) != _name_key(org.name):
+    if number and request.given_name and _name_key(request.given_name) != _name_key(org.name):
         return f"named the business “{request.given_name}”, but {number} is {org.name}’s number"
     return None
+
+
+def disputes(requests: list[MembershipRequest]) -> dict[int, str]:
+    """request id → why its number is disputed, for the disputed ones (1 query for any number
+    of requests, their businesses loaded with them)."""
+    numbers = {r.given_number for r in requests if r.given_number}
+    holders = {
+        o.companies_house_number: o
+        for o in db.session.execute(
+            select(Organisation).where(Organisation.companies_house_number.in_(numbers))
+        ).scalars()
+    } if numbers else {}  # fmt: skip
+    found = {r.id: number_dispute(r, holders) for r in requests}
+    return {rid: why for rid, why in found.items() if why}
 
 
 def can_manage(actor: User, org: Organisation) -> bool:
@@ -253,11 +271,18 @@ def pending_requests(
     org: Organisation | None = None, *, disputed: bool = True
 ) -> list[MembershipRequest]:
     """Requests waiting for an answer; `disputed=False` leaves out those only organisers see."""
-    query = select(MembershipRequest).where(MembershipRequest.status == M.PENDING)
+    query = (
+        select(MembershipRequest)
+        .where(MembershipRequest.status == M.PENDING)
+        .options(joinedload(MembershipRequest.organisation), joinedload(MembershipRequest.user))
+    )
     if org is not None:
         query = query.where(MembershipRequest.organisation_id == org.id)
-    found = db.session.execute(query.order_by(MembershipRequest.created_at)).scalars()
-    return [r for r in found if disputed or not number_dispute(r)]
+    found = list(db.session.execute(query.order_by(MembershipRequest.created_at)).scalars())
+    if disputed:
+        return found
+    hidden = disputes(found)
+    return [r for r in found if r.id not in hidden]
 
 
 # --- emails (sent after COMMIT) ----------------------------------------------------------------

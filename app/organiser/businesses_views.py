@@ -22,23 +22,25 @@ def _business(organisation_id: int) -> Organisation:
 
 @bp.get("/businesses")
 def businesses_list():
+    requests = membership.pending_requests()
     return render_template(
         "organiser/businesses.html",
         rows=businesses.business_list(),
-        requests=membership.pending_requests(),
-        number_dispute=membership.number_dispute,
+        requests=requests,
+        disputes=membership.disputes(requests),
     )
 
 
 @bp.get("/businesses/<int:organisation_id>")
 def business(organisation_id: int):
     org = _business(organisation_id)
+    requests = membership.pending_requests(org)
     return render_template(
         "organiser/business.html",
         organisation=org,
         members=membership.members_of(org),
-        requests=membership.pending_requests(org),
-        number_dispute=membership.number_dispute,
+        requests=requests,
+        disputes=membership.disputes(requests),
         others=[r.organisation for r in businesses.business_list() if r.organisation.id != org.id],
     )
 

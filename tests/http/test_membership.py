@@ -327,3 +327,43 @@ def test_only_admins_add_someone_new_as_a_colleague(client, login, business):
     assert client.post(f"/events/{event.slug}/register/colleague", data=data).status_code == 303
     newbie = db.session.execute(select(User).where(User.email == "newbie@loddon.example"))
     assert newbie.scalar_one().organisation_id == org.id
+
+
+def test_the_organisers_request_lists_take_the_same_queries_for_any_number_of_disputes(
+    client, login, business, count_queries
+):
+    org, admin, *_ = business
+
+    def dispute(n: int) -> None:
+        """A request to Loddon Laser giving the number of another business of its own."""
+        make_organisation(f"Other {n}", companies_house_number=f"SC{n:06}")
+        db.session.add(
+            MembershipRequest(organisation_id=org.id, user_id=make_user().id,
+                              given_name="Loddon Laser", given_number=f"SC{n:06}")
+        )  # fmt: skip
+
+    organiser = make_user("organiser")
+    dispute(1)
+    db.session.commit()
+    login(organiser)
+    pages = ("/organiser/businesses", f"/organiser/businesses/{org.id}")
+    with count_queries() as one:
+        for url in pages:
+            assert "which Other 1 holds" in client.get(url).text
+    for n in range(2, 7):
+        dispute(n)
+    db.session.commit()
+    with count_queries() as six:
+        for url in pages:
+            assert client.get(url).text.count("Number disputed: gave number SC") == 6
+    assert len(six) == len(one)
+    # The business's own admin is shown none of them, in as many queries.
+    login(admin)
+    with count_queries() as hidden:
+        page = client.get("/business/members").text
+    assert "Nobody is waiting." in page and "/business/requests/" not in page
+    dispute(7)
+    db.session.commit()
+    with count_queries() as more:
+        client.get("/business/members")
+    assert len(more) == len(hidden)

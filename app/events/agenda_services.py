@@ -1,7 +1,8 @@
 """The agenda: sessions placed in rooms and time, checked for clashes, published to delegates.
 
-Organisers edit AgendaSession rows (the draft). `publish_agenda` copies the draft into the
-public snapshot (app/events/published.py); delegates and calendars only ever see that copy.
+Organisers edit AgendaSession rows (the draft). `publish_agenda` (agenda_publishing.py) copies
+the draft into the public snapshot (app/events/published.py); delegates and calendars only ever
+see that copy, laid out by public_agenda.py.
 """
 
 from __future__ import annotations

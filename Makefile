@@ -37,6 +37,7 @@ run: $(VENV)/.runtime
 	@echo "Journey is starting on http://$${BIND:-127.0.0.1:5000}, with a worker for emails and scheduled work"
 	@# The worker sends the emails and runs expire-holds each minute; Ctrl-C stops both.
 	@export JOURNEY_INLINE_WORKER=$${JOURNEY_INLINE_WORKER:-false}; \
+	export BASE_URL=$${BASE_URL:-http://$${BIND:-127.0.0.1:5000}}; \
 	$(BIN)/flask worker --scheduled-work & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/gunicorn -c gunicorn.conf.py wsgi:app

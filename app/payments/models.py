@@ -20,7 +20,8 @@ class Payment(db.Model):
     idempotency_key: Mapped[str] = mapped_column(String(64), unique=True)
     amount_pence: Mapped[int]
     currency: Mapped[str] = mapped_column(String(3), default="GBP")
-    status: Mapped[str] = mapped_column(String(20), default="open")  # open|paid|expired|refunded
+    # open | processing (a delayed method on its way) | paid | refund_due | expired | refunded
+    status: Mapped[str] = mapped_column(String(20), default="open")
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     # Stripe's hosted page for this attempt, reused while the session is open.
     checkout_url: Mapped[str | None] = mapped_column(Text)

@@ -165,17 +165,22 @@ def status(registration_id: int):
         and payment.expires_at
         and payment.expires_at > now
     )
-    waiting = registration.status == RegistrationStatus.PENDING_PAYMENT and session_open
+    pending = registration.status == RegistrationStatus.PENDING_PAYMENT
+    waiting = pending and session_open
+    # A bank payment (Bacs) on its way: nothing to do but wait, for days rather than seconds.
+    by_bank = pending and payment is not None and payment.status == services.PROCESSING
     return render_template(
         "payments/status.html",
         registration=registration,
         payment=payment,
         event=event,
         waiting=waiting,
+        by_bank=by_bank,
         session_open=session_open,
         # Back from Stripe: the page asks Stripe once (a POST) before it starts polling.
         return_session_id=request.args.get("session_id", "")[:255] if waiting else "",
-        can_pay=registration.status == RegistrationStatus.PENDING_PAYMENT
+        can_pay=pending
+        and not by_bank
         and registration.user_id == current_user.id
         and _stripe_enabled(),
         data=_status_data(registration),

@@ -43,6 +43,8 @@ REUSE_MIN_LEFT = timedelta(minutes=10)
 OPEN, PAID, EXPIRED, REFUNDED = "open", "paid", "expired", "refunded"
 # Paid for a seat no longer waiting: to be refunded at Stripe once no lock is held.
 REFUND_DUE = "refund_due"
+# A delayed method (Bacs) completed the session: the money is on its way, the seat held.
+PROCESSING = "processing"
 
 
 class PaymentError(ValueError):
@@ -91,6 +93,19 @@ def log_action(registration_id: int, action: str, detail: str, actor: User | Non
 # --- checkout ------------------------------------------------------------------------------
 
 
+def processing_payment(registration_id: int) -> Payment | None:
+    """The delayed payment (Bacs) this registration is waiting for, if any."""
+    return (
+        db.session.execute(
+            select(Payment).where(
+                Payment.registration_id == registration_id, Payment.status == PROCESSING
+            )
+        )
+        .scalars()
+        .first()
+    )
+
+
 def latest_payment(registration_id: int) -> Payment | None:
     return db.session.execute(
         select(Payment)
@@ -136,6 +151,9 @@ def prepare_checkout(
         raise PaymentError("There is nothing to pay for this registration.")
     if registration.hold_expires_at is not None and registration.hold_expires_at <= now:
         raise PaymentError("Your seat is no longer held. Please register again.")
+    if processing_payment(registration.id) is not None:
+        # Paying again by card would take the money twice.
+        raise PaymentError("Your bank payment is on its way: your seat is held until it arrives.")
 
     current = list(
         db.session.execute(

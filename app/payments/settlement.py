@@ -21,6 +21,7 @@ from app.payments.services import (
     EXPIRED,
     OPEN,
     PAID,
+    PROCESSING,
     REFUND_DUE,
     REFUNDED,
     DuplicateEventError,
@@ -106,6 +107,7 @@ def _await_delayed_payment(payment: Payment, session: CheckoutSession, *, now: d
     event = db.session.get(Event, registration.event_id)
     until = min(now + DELAYED_HOLD, event.starts_at)
     registration.hold_expires_at = max(registration.hold_expires_at or now, until)
+    payment.status = PROCESSING  # no longer an open attempt: the delegate is not asked again
     payment.note = "Bank payment on its way: the seat is held until it settles"
     log_action(registration.id, "payment_pending", f"Payment {payment.id}: delayed method")
     return "awaiting delayed payment"
@@ -113,7 +115,7 @@ def _await_delayed_payment(payment: Payment, session: CheckoutSession, *, now: d
 
 def _expire(payment_id: int, session: CheckoutSession, *, now: datetime) -> str:
     payment = lock_row(Payment, payment_id)
-    if payment.status != OPEN:
+    if payment.status not in (OPEN, PROCESSING):  # PROCESSING: a delayed payment failed
         return f"ignored: payment {payment.status}"
     if session.status == "open" or session.payment_status == "paid":
         return f"ignored: session {session.status}/{session.payment_status}"

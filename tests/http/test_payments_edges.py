@@ -295,3 +295,32 @@ def test_a_failed_delayed_payment_releases_the_seat(app, client, login, pending,
     failed = post_event(client, "checkout.session.async_payment_failed", session)
     assert failed.json["outcome"] == "expired; seat released"
     assert fresh(Registration, pending.id).status == "cancelled"
+
+
+@pytest.mark.config(**STRIPE_KEYS, STRIPE_DELAYED_METHODS="bacs_debit")
+def test_a_bank_payment_on_its_way_is_not_asked_for_again(app, client, login, pending, stripe_api):
+    """Once Bacs has completed the session, the delegate is told to wait, and paying again by
+    card (which would take the money twice) is refused, also after the session's half hour."""
+    _, payment = start_checkout(client, login, pending)
+    session = stripe_api.complete_unpaid(payment.checkout_session_id)
+    post_event(client, "checkout.session.completed", session)
+    assert fresh(Payment, payment.id).status == "processing"
+    fresh(Payment, payment.id).expires_at = utcnow() - timedelta(minutes=1)  # the half hour
+    db.session.commit()
+    url = f"/payments/registrations/{pending.id}"
+    page = client.get(url).text
+    assert "Your bank payment is on its way" in page
+    assert "Payment needed" not in page and "payments/checkout" not in page
+    response = client.post(f"/payments/checkout/{pending.id}")
+    assert response.location == url
+    assert "Your bank payment is on its way: your seat is held until it arrives." in (
+        client.get(url).text
+    )
+    assert len(stripe_api.calls("POST", "/v1/checkout/sessions")) == 1  # no second attempt
+    assert db.session.execute(select(Payment.status)).scalars().all() == ["processing"]
+    # The money arrives: paid once, nothing refunded.
+    settled = stripe_api.settle(payment.checkout_session_id)
+    done = post_event(client, "checkout.session.async_payment_succeeded", settled)
+    assert done.json["outcome"] == "paid (webhook)"
+    assert fresh(Payment, payment.id).status == "paid"
+    assert stripe_api.calls("POST", "/v1/refunds") == []

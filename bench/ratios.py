@@ -6,11 +6,12 @@
 Creates a database of its own on the PostgreSQL server (dropped at the end), migrates it and
 loads the demo programme (`seed-demo`), then starts, one after the other and with the
 project's gunicorn.conf.py (same workers and threads, rate limits off, access log as
-configured): a bare Flask app answering `ok`, the ceiling; and Journey. Each path is loaded by
-the same client — wrk (`apt-get install wrk`) with 2 threads, or the harness's Python client
-when wrk is missing — and the script prints req/s, p50, p99, the ratio to the ceiling, every
-worker's RSS after the load, the goals beside them, and the load average, because a ratio is
-only comparable with ratios measured in the same run on the same machine.
+configured, no worker recycling): a bare Flask app answering `ok`, the ceiling; and Journey.
+Each path is loaded by the same client — wrk (`apt-get install wrk`) with 2 threads, or the
+harness's Python client when wrk is missing — and the script prints req/s, p50, p99, the
+ratio to the ceiling, every worker's RSS after the load, the goals beside them, and the load
+average, because a ratio is only comparable with ratios measured in the same run on the same
+machine.
 """
 
 from __future__ import annotations
@@ -236,7 +237,10 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", 4)))
     args = parser.parse_args()
-    settings = {"GUNICORN_ACCESSLOG": os.environ.get("GUNICORN_ACCESSLOG", "off")}
+    # No worker recycling during a run (GUNICORN_MAX_REQUESTS=0): a restart landing inside a
+    # path's seconds would measure the restart, not the path.
+    settings = {"GUNICORN_ACCESSLOG": os.environ.get("GUNICORN_ACCESSLOG", "off"),
+                "GUNICORN_MAX_REQUESTS": os.environ.get("GUNICORN_MAX_REQUESTS", "0")}  # fmt: skip
 
     load_before = os.getloadavg()
     rows: list[tuple[str, dict, list[float]]] = []

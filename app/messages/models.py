@@ -21,8 +21,9 @@ class Announcement(db.Model):
     session_id: Mapped[int | None] = mapped_column(ForeignKey("agenda_session.id"))
     subject: Mapped[str] = mapped_column(String(150))
     body: Mapped[str] = mapped_column(Text)  # Markdown, sanitised in the HTML part
-    # How many it went to; while scheduled, how many the group holds now (it is taken again
-    # when the announcement goes, so late registrations are included).
+    # How many it went to; while scheduled, how many the group held when it was scheduled
+    # (the pages count the group afresh; it is taken again when the announcement goes, so
+    # late registrations are included).
     recipients: Mapped[int]
     sent_by_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     status: Mapped[str] = mapped_column(String(10), default=SENT, server_default=SENT)

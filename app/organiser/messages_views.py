@@ -22,6 +22,7 @@ from app.messages.services import (
     batch_of,
     event_announcements,
     find_sent,
+    group_size,
     send_announcement,
 )
 from app.organiser import bp
@@ -103,6 +104,7 @@ def _page(event: Event, form: AnnouncementForm, choices, **extra) -> str:
         choices=choices,
         chosen=next((c for c in choices if c.key == form.audience.data), None),
         scheduled=[a for a in announcements if a.status == SCHEDULED],
+        reach={c.key: c.count for c in choices},  # each group's size now, for the scheduled
         past=[a for a in announcements if a.status != SCHEDULED],
         progress=batch_progress([batch_of(a) for a in announcements]),
         batch_of=batch_of,
@@ -169,11 +171,23 @@ def _announcement_page(event: Event, announcement: Announcement, problem: str = 
         "organiser/announcement.html",
         event=event,
         a=announcement,
+        reach=_reach(event, announcement),
         progress=batch_progress([batch])[batch],
         audience_label=audience_label(announcement),
         cancel_form=StatusForm(),
         problem=problem,
     )
+
+
+def _reach(event: Event, announcement: Announcement) -> int:
+    """How many the group of a scheduled announcement holds now (it goes to them as they are
+    when it is due, not as they were when it was written)."""
+    if announcement.status != SCHEDULED:
+        return announcement.recipients
+    try:
+        return group_size(event, announcement.audience)[0]
+    except MessageError:  # its session has gone
+        return 0
 
 
 @bp.post("/events/<int:event_id>/messages/<int:announcement_id>/cancel")

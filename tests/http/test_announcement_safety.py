@@ -355,3 +355,16 @@ def test_the_time_to_send_is_read_in_the_events_time_zone(client, login, outbox,
     assert f"Scheduled for {wall:%A %-d %B %Y at %H:%M} (Asia/Kolkata time)" in page
     assert send_due_announcements(now=due - timedelta(minutes=1)) == 0
     assert send_due_announcements(now=due) == 1
+
+
+def test_a_scheduled_announcement_counts_its_group_as_it_is_now(client, login, setup):
+    event = setup["event"]
+    login(setup["boss"])
+    due = utcnow() + timedelta(days=1)
+    response = _post(client, event, action="schedule", send_at=_local(event, due))
+    assert "2 people today" in client.get(response.location).text
+    _register(event, "Lee Late", "confirmed")
+    db.session.commit()
+    assert "3 people today" in client.get(response.location).text
+    listed = client.get(f"/organiser/events/{event.id}/messages").text
+    assert "Confirmed delegates · 3 people now" in listed

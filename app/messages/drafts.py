@@ -4,6 +4,7 @@ Neither records an announcement; the preview writes nothing at all."""
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass
 from email.message import EmailMessage
 
@@ -45,11 +46,12 @@ def preview_announcement(
 
 
 def send_test(actor: User, event: Event, audience: str, subject: str, body: str) -> Preview:
-    """Queue the preview's email to the organiser alone, its subject marked as a test."""
+    """Queue the preview's email to the organiser alone, its subject marked as a test. The
+    preview returned is left as the first person gets it (the page shows it beside the form)."""
     if not actor.is_organiser:
         raise MessageError("Only organisers send test announcements.")
     preview = preview_announcement(actor, event, audience, subject, body)
-    message = preview.message
+    message = copy.deepcopy(preview.message)
     del message["To"], message["Subject"]
     message["To"] = actor.email
     message["Subject"] = TEST_PREFIX + subject

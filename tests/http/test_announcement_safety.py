@@ -122,8 +122,12 @@ def test_a_test_copy_goes_to_the_organiser_alone_marked_as_a_test(client, login,
     assert (row.kind, row.user_id, row.event_id, row.status) == (
         "announcement_test", setup["boss"].id, setup["event"].id, "sent"
     )  # fmt: skip
-    # The form is still filled in, ready to send for real.
+    # The form is still filled in, ready to send for real, and the preview beside it is still
+    # the first person's email, not the test copy.
     assert 'name="subject" required type="text" value="Parking"' in response.text
+    abe = setup["abe"].email
+    assert f'<dt class="col-3">To</dt><dd class="col-9">{abe}</dd>' in response.text
+    assert '<dt class="col-3">Subject</dt><dd class="col-9">Parking</dd>' in response.text
 
 
 @pytest.mark.config(JOURNEY_INLINE_WORKER=False)

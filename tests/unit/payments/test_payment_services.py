@@ -176,3 +176,20 @@ def test_payment_rows_are_one_per_attempt(app, stripe_api):
     )
     assert len(rows) == 1
     assert db.session.get(Registration, registration.id).status == "pending_payment"
+
+
+@pytest.mark.parametrize("starts_in", [timedelta(days=3), timedelta(days=30)])
+def test_a_delayed_payment_holds_the_seat_a_week_at_most_and_never_past_the_start(
+    app, stripe_api, starts_in
+):
+    now = utcnow().replace(microsecond=0)
+    registration = make_pending_registration(make_paid_event(starts_in=starts_in))
+    payment = checkout(registration, now=now)
+    session = stripe_api.complete_unpaid(payment.checkout_session_id)
+    result = settlement.handle_webhook_event(
+        webhook_event("checkout.session.completed", session), now=now
+    )
+    assert result.outcome == "awaiting delayed payment"
+    assert payment.status == "processing"
+    event_start = registration.event.starts_at
+    assert registration.hold_expires_at == min(now + timedelta(days=7), event_start)

@@ -2,8 +2,9 @@
 
 It moves whenever an organiser changes an event, its tickets, venue, speakers or published
 agenda, and whenever a seat count moves. app/pagecache.py keys kept pages by it and reads it
-at most once a second a process. Venues and ticket types carry no timestamp of their own, so
-an edit to one stamps the events it belongs to (below) and so moves the version too."""
+at most once a second a process. Venues, their rooms and ticket types carry no timestamp of
+their own, so an edit to one stamps the events it belongs to (below) and so moves the version
+too."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from app.events.models import AgendaSession, Event, Speaker, TicketType, Venue
+from app.events.models import AgendaSession, Event, Room, Speaker, TicketType, Venue
 from app.extensions import db
 from app.timeutil import utcnow
 
@@ -55,6 +56,10 @@ def _stamp_events_of_changed_venues_and_tickets(session: Session, flush_context)
     }
     venues = {
         o.id for o in changed if isinstance(o, Venue) and o.id and _really_changed(session, o)
+    } | {
+        o.venue_id
+        for o in changed
+        if isinstance(o, Room) and o.venue_id and _really_changed(session, o)
     }
     if not ticket_events and not venues:
         return

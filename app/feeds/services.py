@@ -172,8 +172,7 @@ def event_feed(slug: str, base_url: str) -> Feed | None:
 
     Calendar apps poll this often, mostly for a 304: the feed is kept per public version
     (app/pagecache.py), so a repeat costs no query and no feed work within the staleness
-    bound; building one costs 5. Room renames reach it with the next publish, as on the
-    agenda page."""
+    bound; building one costs 5."""
     key = (slug, base_url, pagecache.public_version())
     # Feed objects are immutable; kept per process.
     kept = pagecache.local("event_feeds", 256)

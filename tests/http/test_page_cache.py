@@ -144,7 +144,7 @@ def test_home_drops_an_event_once_it_has_ended_though_nothing_changed(client, mo
     assert "Soon Over" not in client.get("/").get_data(as_text=True)
 
 
-def test_ticket_and_venue_edits_move_the_version(app):
+def test_ticket_venue_and_room_edits_move_the_version(app):
     event = make_event()
     db.session.commit()
     before = pagecache.public_version()
@@ -155,7 +155,11 @@ def test_ticket_and_venue_edits_move_the_version(app):
     assert after_ticket != before
     db.session.get(Event, event.id).venue.address = "1 New Street"
     db.session.commit()
-    assert pagecache.public_version() != after_ticket
+    after_venue = pagecache.public_version()
+    assert after_venue != after_ticket
+    db.session.get(Event, event.id).venue.rooms[0].name = "The Loft"
+    db.session.commit()
+    assert pagecache.public_version() != after_venue
 
 
 @pytest.mark.config(**SHARED)

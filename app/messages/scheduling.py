@@ -53,7 +53,7 @@ def schedule_announcement(
     if not size:
         raise MessageError("Nobody is in that group yet, so nothing was scheduled.")
     return new_announcement(
-        actor, event, audience, subject, body, token, session,
+        actor, event, session, audience=audience, subject=subject, body=body, form_token=token,
         recipients=size, status=SCHEDULED, scheduled_for=send_at,
     )  # fmt: skip
 

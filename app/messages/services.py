@@ -179,25 +179,15 @@ def already_made(token: str, event: Event) -> Announcement | None:
 
 
 def new_announcement(
-    actor: User,
-    event: Event,
-    audience: str,
-    subject: str,
-    body: str,
-    token: str,
-    session: AgendaSession | None,
-    **state,
+    actor: User, event: Event, session: AgendaSession | None, **columns
 ) -> Announcement:
-    """The announcement's row, flushed; `state` gives its status and times (sent or scheduled)."""
+    """The announcement's row, flushed: `columns` give what was written (audience, subject,
+    body, form_token) and its state (sent or scheduled, with its time)."""
     announcement = Announcement(
         event_id=event.id,
-        audience=audience,
         session_id=session.id if session else None,
-        subject=subject,
-        body=body,
         sent_by_id=actor.id,
-        form_token=token,
-        **state,
+        **columns,
     )
     db.session.add(announcement)
     db.session.flush()
@@ -220,7 +210,7 @@ def send_announcement(
         return sent
     _, session = _group(event, audience)
     announcement = new_announcement(
-        actor, event, audience, subject, body, token, session,
+        actor, event, session, audience=audience, subject=subject, body=body, form_token=token,
         recipients=0, status=SENT, sent_at=now or utcnow(),
     )  # fmt: skip
     if not queue_emails(announcement, event):

@@ -73,6 +73,15 @@ MODULES: dict[str, tuple[str, list[str]]] = {
     "membership": ("app/auth/membership.py", ["tests/http/test_membership.py"]),
     "benchmark-scoring": ("app/benchmark/scoring.py", ["tests/unit/benchmark/test_scoring.py"]),
     "benchmark-peers": ("app/benchmark/peers.py", ["tests/unit/benchmark/test_peers.py"]),
+    "hosts-brief": (
+        "app/hosts/brief.py",
+        [
+            "tests/unit/hosts/test_brief_rules.py",
+            "tests/http/test_host_brief.py",
+            "tests/http/test_host_brief_tickets.py",
+        ],
+    ),
+    "hosts-deadlines": ("app/hosts/deadlines.py", ["tests/unit/hosts/test_host_deadlines.py"]),
     "outbox-rules": ("app/outbox/rules.py", ["tests/unit/outbox/test_rules.py"]),
     "outbox-delivery": (
         "app/outbox/delivery.py",

@@ -116,12 +116,16 @@ def test_a_pdf_must_be_complete_and_under_4_mb(visit):
         ("report", "report.pdf"),
         ("", "terms.pdf"),
         ("?*", "terms.pdf"),
+        (None, "terms.pdf"),
         ("a" * 200 + ".pdf", "a" * 150 + ".pdf"),
     ],
 )
 def test_pdf_file_names_are_made_safe(visit, given, kept):
     event, host = visit
-    terms = briefs.save_terms(host, event, "", PDF_HEAD + PDF_TAIL, given)
+    if given is None:  # no name given at all
+        terms = briefs.save_terms(host, event, "", PDF_HEAD + PDF_TAIL)
+    else:
+        terms = briefs.save_terms(host, event, "", PDF_HEAD + PDF_TAIL, given)
     assert terms.pdf_name == kept
 
 

@@ -93,6 +93,17 @@ def log_action(registration_id: int, action: str, detail: str, actor: User | Non
 # --- checkout ------------------------------------------------------------------------------
 
 
+def paying_by_bank(registration_ids: set[int]) -> set[int]:
+    """Those of these registrations whose delayed payment (Bacs) is on its way (1 query)."""
+    return set(
+        db.session.execute(
+            select(Payment.registration_id).where(
+                Payment.registration_id.in_(registration_ids), Payment.status == PROCESSING
+            )
+        ).scalars()
+    )
+
+
 def processing_payment(registration_id: int) -> Payment | None:
     """The delayed payment (Bacs) this registration is waiting for, if any."""
     return (

@@ -29,6 +29,7 @@ from app.extensions import db, limiter
 from app.formutil import options
 from app.hosts import brief as visit_brief
 from app.hosts.services import HostError
+from app.payments.services import paying_by_bank
 from app.questions import services as questions
 from app.questions.routes import form_context as question_context
 from app.registration import services
@@ -184,6 +185,9 @@ def my_tickets():
     for booking in sorted(bookings, key=lambda b: b.session.starts_at):
         by_registration.setdefault(booking.registration_id, []).append(booking)
     now = utcnow()
+    stripe_checkout = "payments.checkout" in current_app.view_functions and bool(
+        current_app.config.get("STRIPE_SECRET_KEY")
+    )
     return render_template(
         "registration/my_tickets.html",
         live=live,
@@ -200,8 +204,11 @@ def my_tickets():
         ),
         to_accept=visit_brief.needing_acceptance(live),
         form=ActionForm(),
-        stripe_checkout="payments.checkout" in current_app.view_functions
-        and bool(current_app.config.get("STRIPE_SECRET_KEY")),
+        stripe_checkout=stripe_checkout,
+        # A bank payment on its way is not asked for again (a card payment would pay twice).
+        by_bank=paying_by_bank({r.id for r in live if r.status == S.PENDING_PAYMENT})
+        if stripe_checkout
+        else set(),
     )
 
 

@@ -317,6 +317,8 @@ def test_a_bank_payment_on_its_way_is_not_asked_for_again(app, client, login, pe
         client.get(url).text
     )
     assert len(stripe_api.calls("POST", "/v1/checkout/sessions")) == 1  # no second attempt
+    tickets = client.get("/me/tickets").text
+    assert "Your bank payment is on its way" in tickets and "Pay by card" not in tickets
     assert db.session.execute(select(Payment.status)).scalars().all() == ["processing"]
     # The money arrives: paid once, nothing refunded.
     settled = stripe_api.settle(payment.checkout_session_id)

@@ -22,7 +22,7 @@ from app.auth.roles import check_roles
 from app.events.models import Event
 from app.extensions import db, login_manager
 from app.hosts import after, services
-from app.hosts.brief import brief_for, needing_acceptance
+from app.hosts.brief import brief_for, briefs_for, needing_acceptance
 from app.hosts.services import HostError
 from app.registration.forms import ActionForm
 from app.registration.models import Registration
@@ -52,8 +52,13 @@ def _visit(slug: str) -> Event:
 
 @bp.get("/host")
 def index():
+    visits = services.visits_for(current_user)
     return render_template(
-        "hosts/index.html", visits=services.visits_for(current_user), now=utcnow()
+        "hosts/index.html",
+        visits=visits,
+        now=utcnow(),
+        waiting=services.awaiting_counts([v.id for v in visits]),
+        briefs=briefs_for([v.id for v in visits]),
     )
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
@@ -215,3 +215,16 @@ def decline_visitor(
 
 def decision_for(registration_id: int) -> HostDecision | None:
     return db.session.get(HostDecision, registration_id)
+
+
+def awaiting_counts(event_ids: list[int]) -> dict[int, int]:
+    """How many applications wait for the host, per visit (one query)."""
+    if not event_ids:
+        return {}
+    return dict(
+        db.session.execute(
+            select(Registration.event_id, func.count())
+            .where(Registration.event_id.in_(event_ids), Registration.status == S.AWAITING_HOST)
+            .group_by(Registration.event_id)
+        ).all()
+    )

@@ -63,6 +63,7 @@ def test_the_host_lists_its_visits_and_sees_each_applicant(client, login, visit)
     login(host)
     page = client.get("/host").get_data(as_text=True)
     assert "Visit Loddon Laser" in page and "Visit Acle Alloys" not in page
+    assert "1 awaiting your decision" in page and "safety brief not written yet" in page
     page = client.get("/host/visit-loddon").get_data(as_text=True)
     assert "Amy Applicant" in page and "Engineer" in page and "Cam Sensors Ltd" in page
     assert "sector 26" in page and "small" in page

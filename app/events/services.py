@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from app import signals
 from app.auth.models import User
@@ -53,11 +53,16 @@ def unique_slug(model, base: str, exclude_id: int | None = None) -> str:
 
 def public_event_or_none(slug: str) -> Event | None:
     """The event as the public may see it: drafts do not exist for them."""
-    event = db.session.execute(
-        select(Event)
-        .where(Event.slug == slug)
-        .options(selectinload(Event.venue), selectinload(Event.ticket_types))
-    ).scalar_one_or_none()
+    # One round trip: registration pages under a burst pay for every extra one.
+    event = (
+        db.session.execute(
+            select(Event)
+            .where(Event.slug == slug)
+            .options(joinedload(Event.venue), joinedload(Event.ticket_types))
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
     if event is None or not event.is_public:
         return None
     return event

@@ -1,5 +1,6 @@
 """A business's members page: its admins approve or decline requests to join, remove members,
-share or pass on the admin role and verify the business's email domain."""
+share or pass on the admin role, verify the business's email domain and choose whether site-visit
+hosts see its benchmark band."""
 
 from __future__ import annotations
 
@@ -155,4 +156,19 @@ def set_domain():
         org,
         lambda: membership.set_verified_domain(current_user, org, domain),
         "The verified domain is saved." if domain.strip() else "The verified domain is removed.",
+    )
+
+
+@bp.post("/band-sharing")
+@login_required
+@verified_required
+def set_band_sharing():
+    org = _own_business()
+    share = request.form.get("share") == "y"
+    return _apply(
+        org,
+        lambda: membership.set_band_sharing(current_user, org, share),
+        "Hosts of the visits you apply to will see your benchmark band."
+        if share
+        else "Hosts will no longer see your benchmark band.",
     )

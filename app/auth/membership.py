@@ -259,6 +259,23 @@ def set_verified_domain(actor: User, org: Organisation, domain: str | None) -> N
     db.session.flush()
 
 
+def set_band_sharing(
+    actor: User, org: Organisation, share: bool, now: datetime | None = None
+) -> bool:
+    """The business agrees (or no longer agrees) that the hosts of site visits it applies to
+    see its benchmark band. Its own admins decide: consent is the business's to give, so not
+    even an organiser gives it on their behalf. Returns whether anything changed."""
+    if not (actor.organisation_id == org.id and actor.is_business_admin):
+        raise AccountError(f"Only an admin of {org.name} can choose what its hosts see.")
+    if org.shares_band == share:
+        return False
+    org.shares_band = share
+    org.band_sharing_changed_at = now or utcnow()
+    org.band_sharing_changed_by_id = actor.id
+    db.session.flush()
+    return True
+
+
 def members_of(org: Organisation) -> list[User]:
     return list(
         db.session.execute(

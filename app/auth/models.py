@@ -37,6 +37,13 @@ class Organisation(db.Model):
     verified_domain: Mapped[str | None] = mapped_column(String(253))
     # An organiser ticked the business as real: it counts in peer figures.
     verified_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The business lets the hosts of site visits it applies to see its benchmark band (never
+    # its scores). Set by one of its admins; who and when record the last change either way.
+    shares_band: Mapped[bool] = mapped_column(default=False)
+    band_sharing_changed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A user id, without a foreign key: user already points at organisation, and a cycle
+    # would leave the two tables with no order to create, empty or merge them in.
+    band_sharing_changed_by_id: Mapped[int | None]
     created_at: Mapped[datetime] = created_at_column()
 
     members: Mapped[list[User]] = relationship(back_populates="organisation")

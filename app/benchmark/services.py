@@ -121,6 +121,26 @@ def has_valid_benchmark(organisation_id: int | None, now: datetime | None = None
     return found is not None
 
 
+def latest_valid_bands(organisation_ids: set[int], now: datetime | None = None) -> dict[int, str]:
+    """organisation id → the band of its latest benchmark, for those whose latest is still
+    valid (one query, whatever their number)."""
+    if not organisation_ids:
+        return {}
+    rows = db.session.execute(
+        select(BenchmarkResponse.organisation_id, BenchmarkResponse.band)
+        .where(
+            BenchmarkResponse.organisation_id.in_(organisation_ids),
+            BenchmarkResponse.status == SUBMITTED,
+            BenchmarkResponse.submitted_at > (now or utcnow()) - VALID_FOR,
+        )
+        .order_by(BenchmarkResponse.submitted_at.desc(), BenchmarkResponse.id.desc())
+    ).all()
+    bands: dict[int, str] = {}
+    for organisation_id, band in rows:
+        bands.setdefault(organisation_id, band)  # newest first: the first seen is the latest
+    return bands
+
+
 def response_for_viewer(public_id: str, viewer: User) -> BenchmarkResponse | None:
     """A submitted response by its secret id, if ``viewer`` may see it: a member of its
     organisation, or an organiser. None otherwise, so the caller answers 404 either way and

@@ -1,12 +1,14 @@
 """Demo hosts: the engineering innovation centre hosts its visit, approves each visitor, asks
 them to accept its safety brief (all five items of PPE, no photography, a gatehouse that wants
-number plates) and version 1 of its confidentiality terms, and has one applicant waiting."""
+number plates) and version 1 of its confidentiality terms, and has one applicant waiting, whose
+business shares its benchmark band with hosts."""
 
 from __future__ import annotations
 
 import random
 from datetime import timedelta
 
+from app.auth import membership
 from app.auth.models import Organisation, Role, User
 from app.benchmark.questionnaire import current_questionnaire
 from app.demo import benchmark as demo_benchmark
@@ -80,6 +82,8 @@ def load(ctx: dict) -> None:
     db.session.flush()
 
     applicant = ctx["delegates"][APPLICANT]
+    # The applicant's business lets hosts see its benchmark band.
+    membership.set_band_sharing(applicant, applicant.organisation, True, now)
     with emails.quiet():
         registration = registrations.register_delegate(
             applicant, visit, visit.ticket_types[0], now=now

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import Organisation, User
+from app.benchmark.services import latest_valid_bands
 from app.events.models import Event, EventKind
 from app.extensions import db
 from app.hosts.gate import hosted_organisation_id
@@ -129,11 +130,12 @@ class Applicant:
     registration: Registration
     decision: HostDecision | None
     flag: str | None
+    band: str | None = None  # the business's benchmark band, only if it agreed to share it
 
 
-def applicants(event: Event) -> list[Applicant]:
-    """Everyone who applied, live first, with the host's decision and any exclusion flag, in
-    a fixed number of queries."""
+def applicants(event: Event, now: datetime | None = None) -> list[Applicant]:
+    """Everyone who applied, live first, with the host's decision, any exclusion flag and the
+    band of each business that shares it, in a fixed number of queries."""
     rows = list(
         db.session.execute(
             select(Registration)
@@ -152,9 +154,16 @@ def applicants(event: Event) -> list[Applicant]:
         ).scalars()
     }
     settings = settings_for(event.id)
+    sharing = {o.id for r in rows if (o := r.user.organisation) is not None and o.shares_band}
+    bands = latest_valid_bands(sharing, now)
     order = {S.AWAITING_HOST: 0, S.CONFIRMED: 1, S.PENDING_PAYMENT: 1, S.PENDING_BENCHMARK: 1}
     result = [
-        Applicant(r, decisions.get(r.id), exclusion_flag(settings, r.user.organisation))
+        Applicant(
+            r,
+            decisions.get(r.id),
+            exclusion_flag(settings, r.user.organisation),
+            bands.get(r.user.organisation_id),
+        )
         for r in rows
     ]
     return sorted(result, key=lambda a: order.get(a.registration.status, 2))

@@ -1,6 +1,8 @@
 """Applications the host has not decided: one reminder to the hosts before the visit
 (HOST_REMINDER_HOURS), then release at the deadline (HOST_DECISION_DEADLINE_HOURS before the
-start), the seat going to the waiting list and the delegate getting a courteous email.
+start), the seat going to the waiting list and the delegate getting a courteous email. What
+still waits when the visit begins (promoted from the waiting list after the deadline) is
+released then, the seat no longer offered on.
 
 Part of the scheduled work (`flask expire-holds`, the workers' periodic task): idempotent and
 safe on several machines at once, since every change is a conditional UPDATE.
@@ -32,6 +34,7 @@ class DeadlineSummary:
     reminded_visits: int = 0
     hosts_emailed: int = 0
     released: int = 0
+    lapsed: int = 0  # released when the visit began
 
 
 def _hours(name: str) -> timedelta:
@@ -85,6 +88,41 @@ def release_undecided(now: datetime | None = None) -> int:
             reason="the host did not decide before the deadline",
             now=now,
             email_kind="host_undecided",
+        )
+        if registration.status == S.CANCELLED and registration.cancelled_at == now:
+            released += 1
+    return released
+
+
+def release_at_start(now: datetime | None = None) -> int:
+    """Release the applications still waiting for the host once their visit has begun: those
+    promoted from the waiting list after the deadline, which `release_undecided` leaves to the
+    host until then (and any an earlier round missed). The delegate gets a courteous email;
+    nobody else is offered the seat, the visit being under way. Returns how many this call
+    released."""
+    now = now or utcnow()
+    due = list(
+        db.session.execute(
+            select(Registration)
+            .join(Event, Event.id == Registration.event_id)
+            .where(
+                Registration.status == S.AWAITING_HOST,
+                Event.kind == EventKind.SITE_VISIT,
+                Event.status == EventStatus.PUBLISHED,
+                Event.starts_at <= now,
+            )
+            .order_by(Registration.id)
+        ).scalars()
+    )
+    released = 0
+    for registration in due:
+        registrations.release_registration(
+            registration,
+            None,
+            reason="the host had not decided when the visit began",
+            now=now,
+            email_kind="host_lapsed",
+            promote=False,
         )
         if registration.status == S.CANCELLED and registration.cancelled_at == now:
             released += 1
@@ -160,10 +198,10 @@ def _email_hosts(event: Event, waiting: int, now: datetime) -> int:
 
 
 def run(now: datetime | None = None) -> DeadlineSummary:
-    """The scheduled round: release what is past its deadline, then remind the hosts of
-    visits that still have undecided applications."""
+    """The scheduled round: release what is past its deadline or its visit's start, then
+    remind the hosts of visits that still have undecided applications."""
     now = now or utcnow()
-    summary = DeadlineSummary(released=release_undecided(now))
+    summary = DeadlineSummary(released=release_undecided(now), lapsed=release_at_start(now))
     remind_hosts(now, summary)
     db.session.flush()
     return summary

@@ -60,6 +60,8 @@ def run_scheduled_work() -> list[str]:
         lines.append(f"Sent {announced} scheduled announcement(s).")
     if hosts.released:
         lines.append(f"Released {hosts.released} site-visit applications left undecided.")
+    if hosts.lapsed:
+        lines.append(f"Released {hosts.lapsed} site-visit applications undecided at the start.")
     if hosts.reminded_visits:
         lines.append(f"Reminded the hosts of {hosts.reminded_visits} visits to decide.")
     if invited:

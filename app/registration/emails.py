@@ -52,6 +52,7 @@ SUBJECTS = {
     "awaiting_host": "Your place at {title} is held for the host's approval",
     "host_declined": "About your application to visit {title}",
     "host_undecided": "About your application to visit {title}",
+    "host_lapsed": "About your application to visit {title}",
 }
 # Emails to ticket holders that carry the event as an .ics file, so a calendar adds the
 # event, or updates the entry it has (same UID, higher SEQUENCE).

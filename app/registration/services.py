@@ -356,10 +356,12 @@ def release_registration(
     now: datetime | None = None,
     status: str = S.CANCELLED,
     email_kind: str | None = None,
+    promote: bool = True,
 ) -> Registration:
     """End a registration: free its seat and its workshop seats, record who and why, email the
     delegate (`email_kind` when the usual cancelled/refunded email would say too much) and hand
-    the seat to the waiting list. Ending one already ended changes nothing."""
+    the seat to the waiting list (unless `promote` is False: too late to offer it on). Ending
+    one already ended changes nothing."""
     now = now or utcnow()
     if registration.status in ENDED:
         return registration
@@ -387,7 +389,7 @@ def release_registration(
         extra={"reason": reason},
     )
     db.session.flush()
-    if held:
+    if held and promote:
         promote_waitlist(registration.event, now=now)
     return registration
 

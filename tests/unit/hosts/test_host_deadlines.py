@@ -1,6 +1,7 @@
 """Undecided applications: the hosts are reminded once, HOST_REMINDER_HOURS before the visit,
 and what is still undecided at HOST_DECISION_DEADLINE_HOURS before it is released (seat to
-the waiting list, a courteous email) by the scheduled work, idempotently; a release racing
+the waiting list, a courteous email) by the scheduled work, idempotently, as is what still
+waits when the visit begins (without offering the seat on); a release racing
 the host's approval leaves one outcome and consistent seats. SQLite, and PostgreSQL when
 TEST_DATABASE_URL is set."""
 
@@ -111,6 +112,75 @@ def test_undecided_applications_are_released_at_the_deadline(visit, outbox):
     db.session.commit()
     assert _status(waiting) == "awaiting_host"
     assert _sent("host_undecided") == ["una@example.com"]
+
+
+def test_one_promoted_after_the_deadline_and_still_undecided_is_released_at_the_start(
+    visit, outbox
+):
+    event, host, undecided, approved, waiting = visit
+    later = registrations.register_delegate(
+        make_user(email="wyn@example.com"), event, event.ticket_types[0], join_waitlist=True
+    )
+    assert deadlines.run(event.starts_at - 23 * HOUR).released == 1
+    # Wes was promoted when Una's place was released, so began to wait after the deadline.
+    db.session.execute(
+        update(RegistrationLog)
+        .where(RegistrationLog.registration_id == waiting.id)
+        .values(created_at=event.starts_at - 23 * HOUR)
+    )
+    db.session.commit()
+    assert deadlines.run(event.starts_at - HOUR).released == 0
+    assert deadlines.release_at_start(event.starts_at - timedelta(minutes=1)) == 0
+    assert _status(waiting) == "awaiting_host"
+    outbox.clear()
+
+    summary = deadlines.run(event.starts_at)
+    db.session.commit()
+    assert (summary.lapsed, summary.released) == (1, 0)
+    released = db.session.get(Registration, waiting.id)
+    assert released.status == "cancelled" and not released.holds_seat
+    assert released.cancelled_by_id is None and released.ticket_secret is None
+    assert _status(approved) == "confirmed"
+    # The visit has begun: the seat is not offered on; Wyn stays on the waiting list.
+    assert _status(later) == "waitlisted"
+    assert db.session.get(Event, event.id).seats_taken == 1
+    [message] = outbox
+    assert message["To"] == "wes@example.com"
+    assert message["Subject"] == "About your application to visit Visit Loddon Laser"
+    body = message.get_body(("plain",)).get_content()
+    assert "before the visit began" in body and "no reflection on you" in body
+    log = db.session.execute(
+        select(RegistrationLog).where(
+            RegistrationLog.registration_id == waiting.id, RegistrationLog.action == "cancelled"
+        )
+    ).scalar_one()
+    assert log.detail == "the host had not decided when the visit began"
+
+    # Idempotent: later rounds release and send nothing more.
+    assert deadlines.run(event.starts_at).lapsed == 0
+    assert deadlines.run(event.starts_at + HOUR).lapsed == 0
+    db.session.commit()
+    assert _sent("host_lapsed") == ["wes@example.com"]
+    assert _status(later) == "waitlisted"
+
+
+def test_the_scheduled_work_releases_at_the_start(visit, monkeypatch):
+    event, _, undecided, *_ = visit
+    monkeypatch.setattr(deadlines, "utcnow", lambda: event.starts_at)
+    lines = run_scheduled_work()
+    assert "Released 1 site-visit applications undecided at the start." in lines
+    assert _status(undecided) == "cancelled"
+    assert _sent("host_lapsed") == ["una@example.com"]
+
+
+def test_a_visit_not_yet_begun_or_a_decided_application_is_left_alone(visit):
+    event, host, undecided, approved, waiting = visit
+    assert deadlines.release_at_start(event.starts_at - timedelta(seconds=1)) == 0
+    approve_visitor(host, undecided)
+    db.session.commit()
+    assert deadlines.release_at_start(event.starts_at + HOUR) == 0
+    assert (_status(undecided), _status(approved)) == ("confirmed", "confirmed")
+    assert _sent("host_lapsed") == []
 
 
 @pytest.mark.config(HOST_DECISION_DEADLINE_HOURS=72)

@@ -113,12 +113,16 @@ def test_a_member_who_is_not_an_admin_cannot_change_the_consent(client, login, v
     assert response.status_code == 403
     shared = _org(org.id)
     assert (shared.shares_band, shared.band_sharing_changed_at) == (False, None)
-    # Nor can a host or an organiser give it on the business's behalf.
-    login(make_user(role="organiser", organisation=make_organisation()))
+    # Consent is the business's own: an organiser who is a plain member of a business does
+    # not give it for that business, and a host's non-admin member gets 403 like any other.
+    own = make_organisation()
+    login(make_user(role="organiser", organisation=own))
     client.post("/business/band-sharing", data={"share": "y"})
+    assert _org(own.id).shares_band is False
     login(host)
-    client.post("/business/band-sharing", data={"share": "y"})
+    assert client.post("/business/band-sharing", data={"share": "y"}).status_code == 403
     assert _org(org.id).shares_band is False
+    assert _org(host.organisation_id).shares_band is False
     assert "benchmark band" not in _host_page(client, login, host)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required
 
-from app.auth.membership import pending_request
+from app.auth.membership import number_dispute, pending_request
 from app.auth.roles import check_verified
 from app.benchmark import services
 from app.benchmark.forms import OrganisationForm
@@ -162,10 +162,16 @@ def organisation():
             status = 400
         else:
             if current_user.organisation_id is None:  # asked to join a known business
+                asked = pending_request(current_user)
+                disputed = asked is not None and number_dispute(asked) is not None
                 db.session.commit()
                 flash(
-                    "You have asked to join this business. You will see its benchmark once one "
-                    "of its admins, or an organiser, approves; we will email you.",
+                    "You have asked to join this business. The Companies House number you gave "
+                    "belongs to a business on record under another name, so the programme's "
+                    "organisers will check it; we will email you."
+                    if disputed
+                    else "You have asked to join this business. You will see its benchmark once "
+                    "one of its admins, or an organiser, approves; we will email you.",
                     "info",
                 )
                 return redirect(url_for("benchmark.index"))

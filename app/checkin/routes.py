@@ -32,6 +32,7 @@ from app.checkin.services import (
     event_for_staff,
     events_for_staff,
     redeem_ticket,
+    scan_event_for_staff,
     search_attendees,
     undo_checkin,
 )
@@ -146,7 +147,13 @@ def _optional_int(body: dict, key: str) -> int | None:
 @limiter.limit(_scan_limit, key_func=_per_user)
 def scan_api(slug: str):
     _signed_in_with_csrf()
-    event = _staff_event(slug)
+    actor = current_user._get_current_object()  # once, not through the proxy at every use
+    try:
+        event = scan_event_for_staff(slug, actor)
+    except CheckinNotFound as exc:
+        abort(404, str(exc))
+    except CheckinForbidden as exc:
+        abort(403, str(exc))
     body = _json_body()
     code = body.get("code")
     if code is not None and (not isinstance(code, str) or not 0 < len(code) <= MAX_CODE_LENGTH):
@@ -162,7 +169,7 @@ def scan_api(slug: str):
     try:
         result = redeem_ticket(
             event,
-            current_user,
+            actor,
             code=code,
             registration_id=registration_id,
             session_id=session_id,

@@ -20,6 +20,7 @@ from flask_wtf.csrf import generate_csrf
 
 from app.auth.roles import check_roles, login_required_json
 from app.checkin.door_list import door_list
+from app.checkin.scan_event import scan_event_for_staff
 from app.checkin.services import (
     MAX_CODE_LENGTH,
     RESULTS,
@@ -32,7 +33,6 @@ from app.checkin.services import (
     event_for_staff,
     events_for_staff,
     redeem_ticket,
-    scan_event_for_staff,
     search_attendees,
     undo_checkin,
 )

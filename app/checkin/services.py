@@ -18,9 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, bindparam, exists, func, or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import IntegrityError
 
 from app.auth.models import Organisation, User
 from app.checkin.errors import (  # noqa: F401  (re-exported for the views)
@@ -32,6 +29,7 @@ from app.checkin.errors import (  # noqa: F401  (re-exported for the views)
 )
 from app.checkin.lookup import ticket_lookup
 from app.checkin.models import CheckIn, EventStaff, ScanLog
+from app.checkin.writes import insert_ignoring_conflict, log_scan
 from app.events.models import (
     AgendaSession,
     Event,
@@ -158,36 +156,6 @@ _EVENT_FOR_STAFF = select(
 ).where(Event.slug == bindparam("slug"))
 
 
-# The scan API's event: only the columns a scan reads, as a Core row (an ORM Event costs
-# more to build than the query to run). Same checks as event_for_staff.
-_EVENT_COLUMNS = (Event.id, Event.status, Event.timezone, Event.kind, Event.host_organisation_id)
-_SCAN_EVENT_BY_SLUG = select(*_EVENT_COLUMNS).where(Event.slug == bindparam("slug"))
-_SCAN_EVENT_FOR_STAFF = select(
-    *_EVENT_COLUMNS,
-    exists()
-    .where(EventStaff.event_id == Event.id, EventStaff.user_id == bindparam("user_id"))
-    .label("assigned"),
-).where(Event.slug == bindparam("slug"))
-
-
-def scan_event_for_staff(slug: str, actor: User):
-    """event_for_staff for a scan: a row with the event's id, status, timezone, kind and
-    host_organisation_id, enough for `redeem_ticket`. One query."""
-    run = db.session.connection().execute  # Core: the ORM session's layer adds only time
-    if actor.is_organiser:
-        event = run(_SCAN_EVENT_BY_SLUG, {"slug": slug}).first()
-        allowed = True
-    else:
-        event = run(_SCAN_EVENT_FOR_STAFF, {"slug": slug, "user_id": actor.id}).first()
-        allowed = event is not None and bool(event.assigned)
-        allowed = allowed and actor.has_role("door_staff", "organiser")
-    if event is None:
-        raise CheckinNotFound("No such event.")
-    if not allowed and not hosts_visit(actor, event):
-        raise CheckinForbidden("You are not door staff for this event.")
-    return event
-
-
 def event_for_staff(slug: str, actor: User) -> Event:
     """The event with `slug` if the actor may scan there (one query for assigned staff), else
     an error."""
@@ -240,51 +208,6 @@ def _iso(value: datetime) -> str:
     return value.replace(microsecond=0).isoformat() + "Z"
 
 
-def _insert_ignoring_conflict(model, values: dict, conflict_columns: list[str]):
-    """INSERT … ON CONFLICT DO NOTHING RETURNING id → the new id, or None on a conflict."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect in ("postgresql", "sqlite"):
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        table = model.__table__  # Core insert: the ORM adds nothing here but time
-        stmt = (
-            insert(table)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=conflict_columns)
-            .returning(table.c.id)
-        )
-        return db.session.execute(stmt).scalar_one_or_none()
-    try:  # other databases: a savepoint around a plain insert
-        with db.session.begin_nested():
-            return db.session.execute(
-                model.__table__.insert().values(**values)
-            ).inserted_primary_key[0]
-    except IntegrityError:
-        return None
-
-
-_SCAN_LOG_INSERTS: dict[str, object] = {}
-
-
-def _log_scan(values: dict) -> int | None:
-    """The scan log's row, unless this staff member's nonce is already logged → its id or None.
-    The statement is built once per dialect and given its values as parameters: composing an
-    INSERT with values per scan cost more CPU than running it."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):
-        return _insert_ignoring_conflict(ScanLog, values, ["staff_id", "nonce"])
-    stmt = _SCAN_LOG_INSERTS.get(dialect)
-    if stmt is None:
-        table = ScanLog.__table__
-        insert = pg_insert if dialect == "postgresql" else sqlite_insert
-        stmt = _SCAN_LOG_INSERTS[dialect] = (
-            insert(table)
-            .on_conflict_do_nothing(index_elements=["staff_id", "nonce"])
-            .returning(table.c.id)
-        )
-    # On the session's connection: nothing pending needs flushing before a log row.
-    return db.session.connection().execute(stmt, values).scalar_one_or_none()
-
-
 def redeem_ticket(
     event: Event,
     actor: User,
@@ -297,7 +220,8 @@ def redeem_ticket(
     now: datetime | None = None,
 ) -> ScanResult:
     """Admit the ticket `code` (or, from name search, `registration_id`) at the event door
-    (session_id None) or at one session. `event` must come from `event_for_staff(…, actor)`.
+    (session_id None) or at one session. `event` must come from `event_for_staff(…, actor)`
+    (or, on the scan API, its row from `scan_event_for_staff`).
 
     Every attempt is written to the scan log. A nonce the actor has used before raises
     NonceReplay carrying the first answer: the caller rolls back and returns it, so a retried
@@ -351,7 +275,7 @@ def redeem_ticket(
                 outcome = _admit(event, actor, reg_id, session_id, point_key, point_label,
                                  nonce, device, now, details)  # fmt: skip
 
-    log_id = _log_scan(
+    log_id = log_scan(
         {
             "event_id": event.id,
             "session_id": session_id,
@@ -374,7 +298,7 @@ def redeem_ticket(
 
 
 def _admit(event, actor, reg_id, session_id, point_key, point_label, nonce, device, now, details):
-    new_id = _insert_ignoring_conflict(
+    new_id = insert_ignoring_conflict(
         CheckIn,
         {
             "event_id": event.id,

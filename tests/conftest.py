@@ -153,6 +153,28 @@ def _count(engine):
         event.remove(engine, "before_cursor_execute", before)
 
 
+class PageClock:
+    """Stands in for the page cache's clock (time.monotonic), so a test reads kept pages within
+    the staleness bound however slow the machine, and steps past it only by moving `now`."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture(autouse=True)
+def page_clock(monkeypatch):
+    """Every test: the staleness bound never passes by itself, so query counts do not depend
+    on how fast the machine is (a commit in the test still makes the next page read anew)."""
+    from app import pagecache
+
+    fake = PageClock()
+    monkeypatch.setattr(pagecache, "clock", fake)
+    return fake
+
+
 @pytest.fixture
 def count_queries(app):
     """with count_queries() as queries: ...; len(queries) is the number of SQL statements."""

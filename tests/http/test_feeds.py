@@ -676,7 +676,9 @@ def _conference_with(n: int):
     return event
 
 
-def test_event_feed_of_300_sessions_in_a_fixed_number_of_queries(app, client, count_queries):
+def test_event_feed_of_300_sessions_in_a_fixed_number_of_queries(
+    app, client, count_queries, page_clock
+):
     small, big = _conference_with(3).slug, _conference_with(300).slug
     db.session.commit()
 

@@ -47,21 +47,9 @@ def _paths(talk_id: int) -> list[str]:
     ]
 
 
-class _Clock:
-    """Stands in for time.monotonic, so a test steps past the staleness bound at will."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
-def clock(monkeypatch):
-    fake = _Clock()
-    monkeypatch.setattr(pagecache, "clock", fake)
-    return fake
+def clock(page_clock):
+    return page_clock
 
 
 def _count(count_queries, client, path, **headers):

@@ -101,7 +101,9 @@ def test_schedule_json_only_for_published_events(client, path):
     assert client.get(path).status_code == 404
 
 
-def test_schedule_json_revalidates_and_runs_a_fixed_number_of_queries(client, count_queries):
+def test_schedule_json_revalidates_and_runs_a_fixed_number_of_queries(
+    client, count_queries, page_clock
+):
     _make_large_agenda(3, 2, "small")
     event = _make_large_agenda(300, 100, "large")
     db.session.commit()

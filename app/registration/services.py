@@ -486,21 +486,3 @@ def bookings_for_user(user_id: int) -> list[SessionBooking]:
             .options(selectinload(SessionBooking.session))
         ).scalars()
     )
-
-
-# Moved to `reminders` (which imports this module); still reachable here for older callers.
-_IN_REMINDERS = {
-    "ExpirySummary",
-    "claim_event_reminders",
-    "expire_holds",
-    "notify_event_change",
-    "send_event_reminders",
-}
-
-
-def __getattr__(name: str):
-    if name in _IN_REMINDERS:
-        from app.registration import reminders
-
-        return getattr(reminders, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

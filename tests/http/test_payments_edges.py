@@ -15,7 +15,7 @@ from app.extensions import db
 from app.payments import services, settlement
 from app.payments.models import Payment
 from app.registration.models import Registration, RegistrationLog
-from app.registration.services import expire_holds
+from app.registration.reminders import expire_holds
 from app.timeutil import utcnow
 from tests.factories import make_user
 from tests.factories_payments import PRICE, checkout, make_pending_registration

@@ -9,7 +9,7 @@ from sqlalchemy import event as sa_event
 from sqlalchemy import select, update
 
 from app.extensions import db
-from app.registration import seats, services
+from app.registration import reminders, seats, services
 from app.registration.models import EmailLog, Registration, RegistrationLog
 from app.timeutil import utcnow
 from tests.factories import make_event
@@ -53,7 +53,7 @@ def test_every_registration_whose_benchmark_turned_up_is_confirmed_and_counted(a
         make_benchmark(r.user.organisation)
     when = utcnow() + DAY
 
-    summary = services.expire_holds(when)
+    summary = reminders.expire_holds(when)
 
     assert (summary.confirmed, summary.released, summary.reminded) == (2, 0, 0)
     assert [(r.status, r.confirmed_at) for r in regs] == [
@@ -70,7 +70,7 @@ def test_a_benchmark_is_judged_at_the_rounds_own_now(app):
     registration = _waiting_for_benchmark()
     make_benchmark(registration.user.organisation, submitted_at=utcnow() - 360 * DAY)
 
-    summary = services.expire_holds(utcnow() + 10 * DAY)
+    summary = reminders.expire_holds(utcnow() + 10 * DAY)
 
     assert (summary.confirmed, summary.released) == (0, 1)
     assert registration.status == S.CANCELLED
@@ -98,7 +98,7 @@ def test_a_registration_another_machine_confirmed_meanwhile_is_left_alone(app, o
 
     sa_event.listen(db.engine, "before_cursor_execute", other_machine_first)
     try:
-        summary = services.expire_holds(utcnow() + DAY)
+        summary = reminders.expire_holds(utcnow() + DAY)
         db.session.commit()
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", other_machine_first)
@@ -130,7 +130,7 @@ def test_looking_at_holds_that_are_not_due_costs_the_same_for_two_or_six(
     def round_cost(n):
         holds_not_due(n)
         with count_queries() as queries:
-            summary = services.expire_holds(utcnow() + DAY)
+            summary = reminders.expire_holds(utcnow() + DAY)
         assert (summary.released, summary.reminded, summary.confirmed) == (0, 0, 0)
         db.session.rollback()
         for r in db.session.execute(select(Registration)).scalars():
@@ -166,7 +166,7 @@ def test_a_hold_runs_out_at_its_exact_moment_and_every_lapsed_one_is_released(ap
     db.session.commit()
     outbox.clear()
 
-    summary = services.expire_holds(expiry)  # not a second later
+    summary = reminders.expire_holds(expiry)  # not a second later
     db.session.commit()
 
     assert (summary.released, summary.reminded) == (2, 0)
@@ -197,7 +197,7 @@ def test_a_registration_confirmed_meanwhile_is_not_counted_as_released(app):
 
     sa_event.listen(db.engine, "before_cursor_execute", confirmed_elsewhere)
     try:
-        summary = services.expire_holds(expiry + DAY)
+        summary = reminders.expire_holds(expiry + DAY)
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", confirmed_elsewhere)
 
@@ -211,7 +211,7 @@ def test_the_reminder_before_a_hold_runs_out_says_until_when(app, outbox):
     outbox.clear()
     until = seats.format_when(registration.hold_expires_at, event.timezone)
 
-    summary = services.expire_holds(registration.hold_expires_at - timedelta(hours=47))
+    summary = reminders.expire_holds(registration.hold_expires_at - timedelta(hours=47))
     db.session.commit()
 
     assert summary.reminded == 1
@@ -235,7 +235,7 @@ def test_a_paid_registration_waiting_for_its_benchmark_is_nudged_every_week(app,
     outbox.clear()
 
     rounds = [start + d * DAY for d in (6, 8, 9, 15, 15)]  # a week after it was made, then sent
-    reminded = [services.expire_holds(when).reminded for when in rounds]
+    reminded = [reminders.expire_holds(when).reminded for when in rounds]
     db.session.commit()
 
     assert reminded == [0, 1, 0, 1, 0]
@@ -255,7 +255,7 @@ def test_a_weekly_nudge_another_machine_sent_meanwhile_is_not_sent_again(app, ou
         make_delegate(benchmark=False), event, event.ticket_types[0], now=start
     )
     services.mark_paid(registration, None, amount_pence=2500, now=start)
-    assert services.expire_holds(start + 8 * DAY).reminded == 1
+    assert reminders.expire_holds(start + 8 * DAY).reminded == 1
     db.session.commit()
     outbox.clear()
     done = []
@@ -272,7 +272,7 @@ def test_a_weekly_nudge_another_machine_sent_meanwhile_is_not_sent_again(app, ou
 
     sa_event.listen(db.engine, "before_cursor_execute", sent_elsewhere)
     try:
-        summary = services.expire_holds(start + 15 * DAY)
+        summary = reminders.expire_holds(start + 15 * DAY)
         db.session.commit()
     finally:
         sa_event.remove(db.engine, "before_cursor_execute", sent_elsewhere)
@@ -286,7 +286,7 @@ def test_every_reminder_due_in_a_round_is_sent_and_counted(app, outbox):
     db.session.commit()
     outbox.clear()
 
-    summary = services.expire_holds(regs[0].hold_expires_at - timedelta(hours=47))
+    summary = reminders.expire_holds(regs[0].hold_expires_at - timedelta(hours=47))
 
     assert summary.reminded == 2
 
@@ -316,7 +316,7 @@ def test_the_round_hands_free_seats_out_at_every_event_and_counts_them(app):
     _, second = _full_with_one_waiting(capacity=None, ticket_capacity=1)  # no event limit
     _, only_waiting = _full_with_one_waiting(capacity=0)  # nobody seated at all
 
-    summary = services.expire_holds(utcnow() + DAY)
+    summary = reminders.expire_holds(utcnow() + DAY)
 
     assert summary.promoted == 3
     assert [r.status for r in (first, second, only_waiting)] == [S.CONFIRMED] * 3
@@ -332,7 +332,7 @@ def test_no_seats_are_handed_out_at_events_not_open(app, change):
         event.starts_at = now if change == "starting now" else now - timedelta(hours=1)
     db.session.flush()
 
-    summary = services.expire_holds(now)
+    summary = reminders.expire_holds(now)
 
     assert summary.promoted == 0
     assert waiting.status == S.WAITLISTED

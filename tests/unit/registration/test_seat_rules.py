@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from app.events.models import AgendaSession, Event, TicketType
 from app.extensions import db
-from app.registration import seats, services
+from app.registration import reminders, seats, services
 from app.registration.models import Registration, RegistrationLog
 from app.timeutil import utcnow
 from tests.factories import make_event, make_session, organiser
@@ -121,7 +121,7 @@ def test_expire_holds_gives_the_promoted_a_hold_from_its_own_now(app):
     db.session.flush()
     when = utcnow() + timedelta(days=3)
 
-    summary = services.expire_holds(when)
+    summary = reminders.expire_holds(when)
 
     assert (summary.released, summary.promoted) == (0, 1)
     assert (waiting.status, waiting.hold_expires_at) == (S.PENDING_BENCHMARK, when + HOLD)

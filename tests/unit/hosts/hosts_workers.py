@@ -48,3 +48,24 @@ def worker(database_url, jobs, barrier, results):
                 db.session.rollback()
                 results.put((kind, "error", traceback.format_exc()))
         db.engine.dispose()
+
+
+def race(database_url, jobs, processes):
+    """Share `jobs` among `processes` real processes that start together behind a barrier;
+    every job's (job, kind, detail) outcome, once all have exited cleanly."""
+    from tests.processes import process_context
+
+    ctx = process_context()
+    barrier = ctx.Barrier(processes)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(target=worker, args=(database_url, jobs[i::processes], barrier, results))
+        for i in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=240) for _ in jobs]
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    return outcomes

@@ -20,7 +20,6 @@ from app.registration import services as registrations
 from app.registration.commands import run_scheduled_work
 from app.registration.models import EmailLog, Registration, RegistrationLog
 from tests.factories import make_event, make_organisation, make_user
-from tests.processes import process_context
 from tests.unit.hosts import hosts_workers
 
 HOUR = timedelta(hours=1)
@@ -220,21 +219,7 @@ def test_concurrent_release_and_approval_leave_one_outcome(app, database_url):
     event_id = event.id
     db.session.commit()
 
-    ctx = process_context()
-    barrier = ctx.Barrier(PROCESSES)
-    results = ctx.Queue()
-    procs = [
-        ctx.Process(
-            target=hosts_workers.worker, args=(database_url, jobs[i::PROCESSES], barrier, results)
-        )
-        for i in range(PROCESSES)
-    ]
-    for p in procs:
-        p.start()
-    outcomes = [results.get(timeout=240) for _ in jobs]
-    for p in procs:
-        p.join(60)
-        assert p.exitcode == 0
+    outcomes = hosts_workers.race(database_url, jobs, PROCESSES)
     db.session.expire_all()
 
     assert [d for _, kind, d in outcomes if kind == "error"] == []

@@ -13,7 +13,6 @@ from app.hosts.services import approve_visitor
 from app.registration import services as registrations
 from app.registration.models import Registration
 from tests.factories import make_event, make_organisation, make_user
-from tests.processes import process_context
 from tests.unit.hosts import hosts_workers
 
 PROCESSES = 8
@@ -64,21 +63,7 @@ def test_a_decline_racing_a_cancellation_leaves_one_ending_and_consistent_seats(
     event_id, host_id = event.id, host.id
     db.session.commit()
 
-    ctx = process_context()
-    barrier = ctx.Barrier(PROCESSES)
-    results = ctx.Queue()
-    procs = [
-        ctx.Process(
-            target=hosts_workers.worker, args=(database_url, jobs[i::PROCESSES], barrier, results)
-        )
-        for i in range(PROCESSES)
-    ]
-    for p in procs:
-        p.start()
-    outcomes = [results.get(timeout=240) for _ in jobs]
-    for p in procs:
-        p.join(60)
-        assert p.exitcode == 0
+    outcomes = hosts_workers.race(database_url, jobs, PROCESSES)
     db.session.expire_all()
 
     assert [d for _, kind, d in outcomes if kind == "error"] == []

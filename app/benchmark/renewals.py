@@ -11,17 +11,14 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import render_template
 from sqlalchemy import exists, select, update
 from sqlalchemy.orm import aliased
 
-from app import mail
 from app.auth.models import Role, User
 from app.benchmark.models import BenchmarkResponse
 from app.benchmark.services import SUBMITTED, VALID_FOR, baseline
 from app.extensions import db
-from app.registration.emails import queue, url
-from app.registration.models import EmailLog
+from app.registration.emails import send_templated, url
 from app.timeutil import utcnow
 
 NOTICE = timedelta(days=30)
@@ -82,27 +79,18 @@ def send_renewal_reminders(now: datetime | None = None) -> int:
             )
         ).scalars()
         for user in members:
-            ctx = {
-                "user": user,
-                "organisation": organisation,
-                "response": response,
-                "valid_until": response.submitted_at + VALID_FOR,
-                "baseline": first if first is not None and first.id != response.id else None,
-                "benchmark_url": url("benchmark.index"),
-                "results_url": url("benchmark.results", public_id=response.public_id),
-            }
-            subject = f"Time to renew {organisation.name}'s productivity benchmark"
-            queue(
-                mail.build_message(
-                    user.email,
-                    subject,
-                    render_template("benchmark/email/renewal.txt", **ctx),
-                    render_template("benchmark/email/renewal.html", **ctx),
-                ),
-                kind="benchmark_renewal",
-                user_id=user.id,
+            send_templated(
+                user,
+                f"Time to renew {organisation.name}'s productivity benchmark",
+                "benchmark/email/renewal",
+                "benchmark_renewal",
+                organisation=organisation,
+                response=response,
+                valid_until=response.submitted_at + VALID_FOR,
+                baseline=first if first is not None and first.id != response.id else None,
+                benchmark_url=url("benchmark.index"),
+                results_url=url("benchmark.results", public_id=response.public_id),
             )
-            db.session.add(EmailLog(to=user.email, subject=subject, kind="benchmark_renewal"))
             sent += 1
     db.session.flush()
     return sent

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import render_template
 from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
-from app import mail
 from app.events.models import Event, EventStatus
 from app.extensions import db
 from app.feedback.models import Feedback, FeedbackInvitation
 from app.feedback.services import OPEN_DAYS_AFTER
-from app.registration.emails import queue, url
-from app.registration.models import EmailLog, Registration
+from app.registration.emails import send_templated, url
+from app.registration.models import Registration
 from app.registration.models import RegistrationStatus as S
 from app.timeutil import utcnow
 
@@ -66,32 +64,16 @@ def claim(registration: Registration, now: datetime) -> bool:
 
 def _invite(registration: Registration) -> None:
     event, user = registration.event, registration.user
-    ctx = {
-        "event": event,
-        "user": user,
-        "feedback_url": url("feedback.give", slug=event.slug),
-        "closes_at": event.ends_at + timedelta(days=OPEN_DAYS_AFTER),
-        "tickets_url": url("registration.my_tickets"),
-        "event_url": url("events.event_detail", slug=event.slug),
-    }
-    subject = f"How was {event.title}? Two minutes of feedback"
-    queue(
-        mail.build_message(
-            user.email,
-            subject,
-            render_template("feedback/email/invitation.txt", **ctx),
-            render_template("feedback/email/invitation.html", **ctx),
-        ),
-        kind="feedback_invitation",
-        user_id=user.id,
+    send_templated(
+        user,
+        f"How was {event.title}? Two minutes of feedback",
+        "feedback/email/invitation",
+        "feedback_invitation",
         registration_id=registration.id,
         event_id=event.id,
-    )
-    db.session.add(
-        EmailLog(
-            registration_id=registration.id,
-            to=user.email,
-            subject=subject,
-            kind="feedback_invitation",
-        )  # fmt: skip
+        event=event,
+        feedback_url=url("feedback.give", slug=event.slug),
+        closes_at=event.ends_at + timedelta(days=OPEN_DAYS_AFTER),
+        tickets_url=url("registration.my_tickets"),
+        event_url=url("events.event_detail", slug=event.slug),
     )

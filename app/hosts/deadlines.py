@@ -13,17 +13,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy import func, select, update
 
-from app import mail
 from app.auth.models import User
 from app.events.models import Event, EventKind, EventStatus
 from app.extensions import db
 from app.hosts.models import HostMember, VisitSettings
 from app.registration import services as registrations
-from app.registration.emails import queue, url
-from app.registration.models import EmailLog, Registration, RegistrationLog, RegistrationStatus
+from app.registration.emails import send_templated, url
+from app.registration.models import Registration, RegistrationLog, RegistrationStatus
 from app.timeutil import utcnow
 
 S = RegistrationStatus
@@ -171,27 +170,18 @@ def _email_hosts(event: Event, waiting: int, now: datetime) -> int:
     deadline = event.starts_at - _hours("HOST_DECISION_DEADLINE_HOURS")
     sent = 0
     for host in hosts:
-        ctx = {
-            "user": host,
-            "event": event,
-            "waiting": waiting,
-            "deadline": deadline,
-            "visit_url": url("hosts.visit", slug=event.slug),
-        }
         plural = "s await" if waiting != 1 else " awaits"
-        subject = f"{waiting} application{plural} your decision: {event.title}"
-        queue(
-            mail.build_message(
-                host.email,
-                subject,
-                render_template("hosts/email/undecided.txt", **ctx),
-                render_template("hosts/email/undecided.html", **ctx),
-            ),
-            kind="host_undecided_reminder",
-            user_id=host.id,
+        send_templated(
+            host,
+            f"{waiting} application{plural} your decision: {event.title}",
+            "hosts/email/undecided",
+            "host_undecided_reminder",
             event_id=event.id,
+            event=event,
+            waiting=waiting,
+            deadline=deadline,
+            visit_url=url("hosts.visit", slug=event.slug),
         )
-        db.session.add(EmailLog(to=host.email, subject=subject, kind="host_undecided_reminder"))
         sent += 1
     db.session.flush()
     return sent

@@ -84,6 +84,36 @@ def queue(message: EmailMessage, **about) -> None:
     mail.send(message, **about)
 
 
+def send_templated(
+    user: User,
+    subject: str,
+    template: str,
+    kind: str,
+    *,
+    registration_id: int | None = None,
+    event_id: int | None = None,
+    **context,
+) -> None:
+    """Queue an email to `user` made from `template`.txt and .html, and log it for the
+    organisers (an email not about one registration: reminders to hosts, renewals, invitations)."""
+    context.setdefault("user", user)
+    queue(
+        mail.build_message(
+            user.email,
+            subject,
+            render_template(f"{template}.txt", **context),
+            render_template(f"{template}.html", **context),
+        ),
+        kind=kind,
+        user_id=user.id,
+        registration_id=registration_id,
+        event_id=event_id,
+    )
+    db.session.add(
+        EmailLog(registration_id=registration_id, to=user.email, subject=subject, kind=kind)
+    )
+
+
 def send_registration_email(
     registration: Registration, kind: str, *, extra: dict | None = None
 ) -> None:

@@ -1,6 +1,6 @@
 """Benchmark: Journey's hot paths as a share of a bare Flask app on the same gunicorn.
 
-    .venv/bin/python bench/ratios.py [--seconds 10] [--connections 16]
+    .venv/bin/python bench/ratios.py [--seconds 10] [--connections 16] [--only scan]
         [--server postgresql+psycopg://postgres@127.0.0.1:5432]
 
 Creates a database of its own on the PostgreSQL server (dropped at the end), migrates it and
@@ -236,6 +236,8 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", 4)))
+    parser.add_argument("--only", action="append", metavar="WORD",
+                        help="measure only the paths whose name contains WORD (repeatable)")
     args = parser.parse_args()
     # No worker recycling during a run (GUNICORN_MAX_REQUESTS=0): a restart landing inside a
     # path's seconds would measure the restart, not the path.
@@ -265,6 +267,8 @@ def main() -> None:
         server = start_gunicorn(database_url, port, args.workers, args.threads, **settings)
         wait_until_up(port)
         for case in journey_cases(port, database_url):
+            if args.only and not any(word in case["name"] for word in args.only):
+                continue
             result = measure(port, case, args.seconds, args.connections)
             rows.append((case["name"], result, worker_rss_mb(server.pid)))
     finally:
@@ -294,7 +298,7 @@ def main() -> None:
             goal += " ok" if met else " no"
         print(f"{label:24} {r['rps']:8.0f} {r['p50_ms']:7.1f} {r['p99_ms']:7.1f} {ratio:6.3f}  "
               f"{goal:>10}  {'/'.join(f'{m:.0f}' for m in rss):>14}")  # fmt: skip
-    worst = max(max(rss) for _, _, rss in rows)
+    worst = max((max(rss) for _, _, rss in rows), default=0)
     print(f"largest worker RSS after the load: {worst:.0f} MB (goal < {RSS_GOAL_MB} MB: "
           f"{'ok' if worst < RSS_GOAL_MB else 'no'})")  # fmt: skip
 

@@ -102,6 +102,13 @@ class User(UserMixin, db.Model):
         return self.active
 
     @property
+    def is_authenticated(self) -> bool:  # Flask-Login
+        # A User is only ever current_user once the user loader has found it active with a
+        # live sign-in. Flask-Login's default reads `active` again, which after a COMMIT
+        # (expired attributes) reloads the whole row just to answer this.
+        return True
+
+    @property
     def password_fingerprint(self) -> str:
         """A keyed digest of the password hash: it changes with the password, and reveals
         nothing about the hash in a (readable) session cookie or reset link."""

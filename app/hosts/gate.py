@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from app.events.models import EventKind
 from app.extensions import db
 from app.hosts.models import HostDecision, HostMember, VisitSettings
 
@@ -25,7 +26,10 @@ def requires_approval(event_id: int) -> bool:
 
 
 def awaits_host(registration) -> bool:
-    """True while a registration for a visit that needs approval has not been approved."""
+    """True while a registration for a visit that needs approval has not been approved.
+    Only site visits have hosts (can_host): other events answer without a query."""
+    if registration.event.kind != EventKind.SITE_VISIT:
+        return False
     if not requires_approval(registration.event_id):
         return False
     approved = db.session.execute(

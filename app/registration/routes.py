@@ -58,28 +58,28 @@ def _public_event(slug: str) -> Event:
     return event
 
 
-def _after_register(registration: Registration):
-    """Where a delegate goes once registered: payment, the benchmark, or their ticket."""
-    event = registration.event
-    if registration.status == S.CONFIRMED:
-        flash(f"You are registered for {event.title}. Your ticket is below.", "success")
+def _after_register(registration_id: int, status: str, title: str):
+    """Where a delegate goes once registered: payment, the benchmark, or their ticket. Takes
+    plain values read before COMMIT, which would otherwise reload the registration and event."""
+    if status == S.CONFIRMED:
+        flash(f"You are registered for {title}. Your ticket is below.", "success")
         return redirect(url_for("registration.my_tickets"))
-    if registration.status in (S.WAITLISTED, S.AWAITING_HOST):
+    if status in (S.WAITLISTED, S.AWAITING_HOST):
         # Its card on My tickets gives the position, or says the host decides next: no flash.
         return redirect(
-            url_for("registration.my_tickets", _anchor=f"registration-{registration.id}")
+            url_for("registration.my_tickets", _anchor=f"registration-{registration_id}")
         )
-    if registration.status == S.PENDING_PAYMENT:
+    if status == S.PENDING_PAYMENT:
         if (
             current_app.config.get("STRIPE_SECRET_KEY")
             and "payments.checkout" in current_app.view_functions
         ):
-            return redirect(url_for("payments.checkout", registration_id=registration.id))
+            return redirect(url_for("payments.checkout", registration_id=registration_id))
         # The payment page says how to pay, by when and with which reference: no flash.
         if "payments.status" in current_app.view_functions:
-            return redirect(url_for("payments.status", registration_id=registration.id))
+            return redirect(url_for("payments.status", registration_id=registration_id))
         return redirect(
-            url_for("registration.my_tickets", _anchor=f"registration-{registration.id}")
+            url_for("registration.my_tickets", _anchor=f"registration-{registration_id}")
         )
     # The benchmark page says the seat is held and what is left to do: no flash.
     return redirect(url_for("benchmark.index", next=url_for("registration.my_tickets")))
@@ -159,9 +159,11 @@ def register(slug: str):
             # A known business is a request to join it: the place waits until approved.
             join_business(user, form.organisation.data, form.companies_house_number.data)
         registration = services.register_delegate(
-            user, event, ticket_type, now=now, join_waitlist=form.join_waitlist.data
-        )
-        questions.save_answers(registration, answers)
+            user, event, ticket_type, now=now, join_waitlist=form.join_waitlist.data,
+            existing_checked=True,
+        )  # fmt: skip
+        if answers.values:  # a new registration has no earlier answers to replace
+            questions.save_answers(registration, answers)
         visit_brief.record_consent(registration, consent, now)
     except services.EventFullError as exc:
         db.session.rollback()
@@ -170,8 +172,9 @@ def register(slug: str):
     except (services.RegistrationError, AccountError) as exc:
         db.session.rollback()
         return page(400, message=str(exc))
+    outcome = (registration.id, registration.status, event.title)
     db.session.commit()
-    return _after_register(registration)
+    return _after_register(*outcome)
 
 
 @bp.get("/me/tickets")

@@ -144,8 +144,11 @@ def register_delegate(
     now: datetime | None = None,
     join_waitlist: bool = False,
     actor: User | None = None,
+    existing_checked: bool = False,
 ) -> Registration:
-    """Register `user` for `event` with `ticket_type` (`actor`: who did it, when not `user`).
+    """Register `user` for `event` with `ticket_type` (`actor`: who did it, when not `user`;
+    `existing_checked`: the caller has just found no live registration of theirs, so it is not
+    looked up again; the unique constraint still refuses a second one made meanwhile).
 
     A seat is taken at once. The registration is then pending_payment (paid ticket, seat held
     until hold_expires_at), pending_benchmark (the organisation has no benchmark from the last
@@ -162,7 +165,7 @@ def register_delegate(
         raise RegistrationError(
             "Tell us which business you are from first: the benchmark is for your business."
         )
-    existing = live_registration(user.id, event.id)
+    existing = None if existing_checked else live_registration(user.id, event.id)
     if existing is not None:
         raise RegistrationError(
             f"You are already registered for {event.title} ({status_label(existing.status)})."

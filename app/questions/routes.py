@@ -30,9 +30,10 @@ def terms(question_id: int):
     return render_template("questions/terms.html", question=question, event=event)
 
 
-def form_context(event: Event, data, errors) -> dict:
-    """What questions/_fields.html needs for `event`'s questions."""
-    questions = services.questions_for(event.id)
+def form_context(event: Event, data, errors, questions=None) -> dict:
+    """What questions/_fields.html needs for `event`'s questions (`questions`: already read)."""
+    if questions is None:
+        questions = services.questions_for(event.id)
     names = {t.id: t.name for t in event.ticket_types}
     return {"question_fields": question_fields(questions, data, errors, names)}
 

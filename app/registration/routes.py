@@ -94,10 +94,12 @@ def register(slug: str):
     form = RegisterForm()
     form.ticket_type.choices = options((t.id, t.name) for t in ticket_types)
     closed = services.registration_closed_reason(event, None, now)
+    asked = questions.questions_for(event.id)  # read once: for the form and for the answers
     existing = waiting = None
     if current_user.is_authenticated:
         existing = services.live_registration(current_user.id, event.id)
-        waiting = pending_request(current_user)
+        # Only someone without a business can be waiting to join one.
+        waiting = pending_request(current_user) if current_user.organisation_id is None else None
     if request.method == "GET":
         wanted = request.args.get("ticket", type=int)
         if wanted in {t.id for t in ticket_types}:
@@ -125,7 +127,7 @@ def register(slug: str):
             needs_organisation=current_user.is_authenticated
             and current_user.organisation_id is None
             and not waiting,
-            **question_context(event, request.form, answer_errors),
+            **question_context(event, request.form, answer_errors, asked),
             **visit_brief.form_context(event, request.form, next(iter(consent_error), None)),
         ), status
 
@@ -142,12 +144,15 @@ def register(slug: str):
     ticket_type = next((t for t in ticket_types if t.id == form.ticket_type.data), None)
     if ticket_type is None:
         return page(400, message="That ticket type is not on sale for this event.")
-    answers = questions.parse_answers(
-        questions.questions_for(event.id), ticket_type.id, request.form
-    )
+    answers = questions.parse_answers(asked, ticket_type.id, request.form)
     if not answers.ok:
         answer_errors.update(answers.errors)
         return page(422)
+    if not form.join_waitlist.data and services.sold_out_as_read(event, ticket_type):
+        # Full already when this request read the counters: refused before any write, so
+        # nothing is rolled back and reloaded (most of a sold-out rush takes this way).
+        form.join_waitlist.data = True
+        return page(409, full=True, message=services.full_message(event, ticket_type))
     try:  # a site visit's safety brief and terms, accepted by version
         consent = visit_brief.check_consent(event, request.form)
     except HostError as exc:

@@ -136,6 +136,22 @@ def registration_closed_reason(
     return None
 
 
+def sold_out_as_read(event: Event, ticket_type: TicketType) -> bool:
+    """True when the counters this request loaded leave no seat in the event or the ticket
+    type. The route refuses at once then, writing nothing; a seat that frees a moment later is
+    as if the delegate had come a moment earlier. Otherwise take_seat's conditional UPDATE
+    decides."""
+    return event.seats_left == 0 or ticket_type.seats_left == 0
+
+
+def full_message(event: Event, ticket_type: TicketType) -> str:
+    return (
+        f"{event.title} is full"
+        + ("" if event.seats_left == 0 else f" for {ticket_type.name} tickets")
+        + ". You can join the waiting list."
+    )
+
+
 def register_delegate(
     user: User,
     event: Event,
@@ -182,11 +198,7 @@ def register_delegate(
     seated = take_seat(event.id, ticket_type.id)
     refresh_counters(event, ticket_type)
     if not seated and not join_waitlist:
-        raise EventFullError(
-            f"{event.title} is full"
-            + ("" if event.seats_left == 0 else f" for {ticket_type.name} tickets")
-            + ". You can join the waiting list."
-        )
+        raise EventFullError(full_message(event, ticket_type))
     if not seated:
         registration.waitlisted_at = now
     else:

@@ -143,6 +143,55 @@ def test_a_seat_taken_while_choosing_turns_the_form_into_the_waiting_list(client
     assert _registrations() == 1
 
 
+def _writes(statements: list[str]) -> list[str]:
+    return [
+        s for s in statements if s.lstrip().split()[0].upper() in {"INSERT", "UPDATE", "DELETE"}
+    ]
+
+
+def test_a_sold_out_event_is_refused_before_anything_is_written(client, login, count_queries):
+    event = make_event(capacity=1)
+    services.register_delegate(make_delegate(), event, event.ticket_types[0])
+    login(make_delegate())
+    db.session.commit()
+    data = {"ticket_type": event.ticket_types[0].id}
+    db.session.expunge_all()  # the request starts with nothing loaded, as in production
+    with count_queries() as statements:
+        response = client.post(_url(event), data=data)
+    assert response.status_code == 409
+    assert f"{event.title} is full. You can join the waiting list." in response.text
+    assert ">Join the waiting list</button>" in response.text
+    # Most of a sold-out rush comes this way: no seat UPDATE waiting on the event's row, no
+    # rollback, no reloads: the event (with its tickets), the person, any live registration
+    # and the questions, each read once.
+    assert _writes(statements) == []
+    assert len(statements) <= 4, statements
+    db.session.expire_all()
+    assert event.seats_taken == 1 and _registrations() == 1
+
+
+@pytest.mark.config(JOURNEY_INLINE_WORKER=False)  # as in production: workers send the email
+def test_registering_takes_a_fixed_number_of_statements(client, login, count_queries):
+    event = make_event()
+    login(make_delegate())
+    db.session.commit()
+    data = {"ticket_type": event.ticket_types[0].id}
+    db.session.expunge_all()  # the request starts with nothing loaded, as in production
+    with count_queries() as statements:
+        response = client.post(_url(event), data=data)
+    assert response.location == "/me/tickets"
+    # Read the event, the person, any live registration, the questions; take the seat; write
+    # the registration, its log, its email; check the benchmark. Nothing is read back after
+    # COMMIT (the redirect uses values taken before it).
+    # (The active webhook endpoints are kept a few seconds per process: this first request
+    # reads them, later ones do not.)
+    statements = [s for s in statements if "FROM webhook_endpoint" not in s]
+    assert len(statements) <= 13, statements
+    assert _writes(statements[-1:]), "a statement after the last write: a reload after COMMIT?"
+    registration = db.session.execute(select(Registration)).scalar_one()
+    assert registration.status == S.CONFIRMED and registration.ticket_secret
+
+
 def test_registering_twice_is_refused_with_a_message(client, login):
     event = make_event()
     login(make_delegate())

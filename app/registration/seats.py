@@ -177,8 +177,16 @@ def format_when(value: datetime, tz: str) -> str:
     return format_local(value, "%a %-d %b %Y, %H:%M", tz)
 
 
-def advance(registration: Registration, actor: User | None, now: datetime) -> None:
-    """A registration holding a seat moves as far as its gates allow, and says so by email."""
+def advance(
+    registration: Registration,
+    actor: User | None,
+    now: datetime,
+    benchmark_ok: bool | None = None,
+) -> None:
+    """A registration holding a seat moves as far as its gates allow, and says so by email.
+    `benchmark_ok`: has_valid_benchmark for the delegate's business, when the caller has
+    already asked (registering asks before taking the seat, so as to hold the event's row
+    lock for as short a time as it can)."""
     event = registration.event
     if awaits_host(registration):
         # The host decides first: the seat is held, with no deadline and no QR, until then.
@@ -191,8 +199,10 @@ def advance(registration: Registration, actor: User | None, now: datetime) -> No
         registration.hold_expires_at = registration.hold_expires_at or hold_expiry(event, now)
         log_action(registration, "pending_payment", actor)
         emails.send_registration_email(registration, "pending_payment")
-    elif event.requires_benchmark and not has_valid_benchmark(
-        registration.user.organisation_id, now
+    elif event.requires_benchmark and not (
+        benchmark_ok
+        if benchmark_ok is not None
+        else has_valid_benchmark(registration.user.organisation_id, now)
     ):
         registration.status = S.PENDING_BENCHMARK
         # A registration that has been paid for keeps its seat (DESIGN.md rule 3).

@@ -195,6 +195,11 @@ def register_delegate(
         status=S.WAITLISTED,
         holds_seat=False,
     )
+    # Asked before the seat is taken: from take_seat's UPDATE to COMMIT every other
+    # registration for this event waits on its row.
+    benchmark_ok = None
+    if event.requires_benchmark and not ticket_type.price_pence:
+        benchmark_ok = has_valid_benchmark(user.organisation_id, now)
     seated = take_seat(event.id, ticket_type.id)
     refresh_counters(event, ticket_type)
     if not seated and not join_waitlist:
@@ -212,7 +217,7 @@ def register_delegate(
         detail += f", booked by {actor.name}"
     log_action(registration, "registered", actor, detail)
     if seated:
-        advance(registration, actor, now)
+        advance(registration, actor, now, benchmark_ok)
     else:
         log_action(registration, "waitlisted", actor)
         emails.send_registration_email(

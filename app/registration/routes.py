@@ -165,7 +165,7 @@ def register(slug: str):
             join_business(user, form.organisation.data, form.companies_house_number.data)
         registration = services.register_delegate(
             user, event, ticket_type, now=now, join_waitlist=form.join_waitlist.data,
-            existing_checked=True,
+            existing_checked=True, seat_last=True,
         )  # fmt: skip
         if answers.values:  # a new registration has no earlier answers to replace
             questions.save_answers(registration, answers)

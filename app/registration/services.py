@@ -161,6 +161,7 @@ def register_delegate(
     join_waitlist: bool = False,
     actor: User | None = None,
     existing_checked: bool = False,
+    seat_last: bool = False,
 ) -> Registration:
     """Register `user` for `event` with `ticket_type` (`actor`: who did it, when not `user`;
     `existing_checked`: the caller has just found no live registration of theirs, so it is not
@@ -169,7 +170,12 @@ def register_delegate(
     A seat is taken at once. The registration is then pending_payment (paid ticket, seat held
     until hold_expires_at), pending_benchmark (the organisation has no benchmark from the last
     12 months) or confirmed (ticket secret issued). When no seat is left, EventFullError,
-    unless join_waitlist: then it is waitlisted and holds no seat.
+    having written nothing, unless join_waitlist: then it is waitlisted and holds no seat.
+
+    `seat_last` (without join_waitlist): the registration, its log and its email are written
+    first and the seat taken last, so that the event's row, which every registration for the
+    event updates, stays locked only from that UPDATE to the caller's COMMIT. EventFullError
+    then comes after those writes, and the caller must roll back.
     """
     now = now or utcnow()
     reason = registration_closed_reason(event, ticket_type, now)
@@ -200,6 +206,21 @@ def register_delegate(
     benchmark_ok = None
     if event.requires_benchmark and not ticket_type.price_pence:
         benchmark_ok = has_valid_benchmark(user.organisation_id, now)
+    actor = actor or user
+    detail = f"ticket type {ticket_type.name}"
+    if actor.id != user.id:
+        detail += f", booked by {actor.name}"
+    taken = f"You are already registered for {event.title}."
+    if seat_last and not join_waitlist:
+        registration.holds_seat = True
+        _insert(registration, event, user, ticket_type, taken)
+        log_action(registration, "registered", actor, detail)
+        advance(registration, actor, now, benchmark_ok)
+        seated = take_seat(event.id, ticket_type.id)
+        refresh_counters(event, ticket_type)
+        if not seated:
+            raise EventFullError(full_message(event, ticket_type))  # the caller rolls back
+        return registration
     seated = take_seat(event.id, ticket_type.id)
     refresh_counters(event, ticket_type)
     if not seated and not join_waitlist:
@@ -208,13 +229,7 @@ def register_delegate(
         registration.waitlisted_at = now
     else:
         registration.holds_seat = True
-    _insert(
-        registration, event, user, ticket_type, f"You are already registered for {event.title}."
-    )
-    actor = actor or user
-    detail = f"ticket type {ticket_type.name}"
-    if actor.id != user.id:
-        detail += f", booked by {actor.name}"
+    _insert(registration, event, user, ticket_type, taken)
     log_action(registration, "registered", actor, detail)
     if seated:
         advance(registration, actor, now, benchmark_ok)

@@ -170,6 +170,26 @@ def test_a_sold_out_event_is_refused_before_anything_is_written(client, login, c
     assert event.seats_taken == 1 and _registrations() == 1
 
 
+def test_the_last_seat_taken_meanwhile_rolls_back_what_was_written(client, login, monkeypatch):
+    from app.outbox.models import OutboxMessage
+
+    event = make_event(capacity=1)
+    services.register_delegate(make_delegate(), event, event.ticket_types[0])
+    login(make_delegate())
+    db.session.commit()
+    outbox_before = db.session.execute(select(func.count(OutboxMessage.id))).scalar_one()
+    # As if this request had read the counters just before someone else took the last seat:
+    # the registration, its log and its email are written, then the seat is refused.
+    monkeypatch.setattr(services, "sold_out_as_read", lambda event, ticket_type: False)
+    response = client.post(_url(event), data={"ticket_type": event.ticket_types[0].id})
+    assert response.status_code == 409
+    assert "is full. You can join the waiting list." in response.text
+    assert '<input type="hidden" name="join_waitlist" value="y">' in response.text
+    db.session.expire_all()
+    assert event.seats_taken == 1 and _registrations() == 1
+    assert db.session.execute(select(func.count(OutboxMessage.id))).scalar_one() == outbox_before
+
+
 @pytest.mark.config(JOURNEY_INLINE_WORKER=False)  # as in production: workers send the email
 def test_registering_takes_a_fixed_number_of_statements(client, login, count_queries):
     event = make_event()

@@ -20,8 +20,10 @@ def _app(database_url: str):
 
 
 def worker(database_url, jobs, barrier, results):
-    """Run `jobs` in order after the barrier: ("register", event_id, ticket_type_id, user_id)
-    or ("book", session_id, user_id). Report (job kind, "ok" | "full" | "error", detail)."""
+    """Run `jobs` in order after the barrier: ("register", event_id, ticket_type_id, user_id),
+    the same as "register_last" (the seat taken after the writes, as the registration page
+    does), or ("book", session_id, user_id). Report (job kind, "ok" | "full" | "error",
+    detail)."""
     app = _app(database_url)
     from app.auth.models import User
     from app.events.models import AgendaSession, Event, TicketType
@@ -34,12 +36,13 @@ def worker(database_url, jobs, barrier, results):
         barrier.wait()
         for job in jobs:
             try:
-                if job[0] == "register":
+                if job[0] in ("register", "register_last"):
                     _, event_id, ticket_type_id, user_id = job
                     done = register_delegate(
                         db.session.get(User, user_id),
                         db.session.get(Event, event_id),
                         db.session.get(TicketType, ticket_type_id),
+                        seat_last=job[0] == "register_last",
                     )
                 else:
                     _, session_id, user_id = job

@@ -227,16 +227,20 @@ def _message_ids(directory: Path):
             yield str(message_from_binary_file(f, policy=policy.default)["Message-ID"])
 
 
-def cpu_seconds(processes: list[subprocess.Popen]) -> float:
-    """User and system CPU of these process groups so far (every process in each group)."""
+def cpu_seconds(processes: list[subprocess.Popen] | None = None, name: str = "") -> float:
+    """User and system CPU so far of these process groups (every process in each group), or
+    of the processes called `name` (e.g. postgres: its server on this machine)."""
     tick = os.sysconf("SC_CLK_TCK")
+    groups = {p.pid for p in processes or []}
     total = 0
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
+            text = stat.read_text()
         except OSError:
             continue
-        if int(fields[2]) in {p.pid for p in processes}:  # the process group
+        command, fields = text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1]
+        fields = fields.split()
+        if int(fields[2]) in groups or command == name:
             total += int(fields[11]) + int(fields[12])
     return total / tick
 
@@ -298,11 +302,13 @@ def main() -> None:
                 results.append(outcome)
 
         started, client_started = time.perf_counter(), time.process_time()
+        database_started = cpu_seconds(name="postgres")
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
             list(pool.map(one, range(args.attempts)))
         elapsed = time.perf_counter() - started
         web_cpu, worker_cpu = cpu_seconds(servers[:2]), cpu_seconds(servers[2:])
         client_cpu = time.process_time() - client_started
+        database_cpu = cpu_seconds(name="postgres") - database_started
 
         from sqlalchemy import create_engine, text
 
@@ -361,12 +367,14 @@ def main() -> None:
               f"mean {statistics.mean(posts) * 1000:.0f} ms")  # fmt: skip
         for code, label in ((302, "registered"), (409, "full")):
             some = [p for c, _, p in results if c == code and p]
+            before = [g for c, g, p in results if c == code and p]
             if some:
                 print(f"  POST {code} ({label:10}) p50 {pct(some, 50):.0f} ms, "
-                      f"p99 {pct(some, 99):.0f} ms, n={len(some)}")  # fmt: skip
+                      f"p99 {pct(some, 99):.0f} ms, n={len(some)}; their GETs p50 "
+                      f"{pct(before, 50):.0f} ms")  # fmt: skip
         print(f"GET form latency    p50 {pct(gets, 50):.0f} ms, p99 {pct(gets, 99):.0f} ms")
         print(f"CPU seconds         web {web_cpu:.1f}, workers {worker_cpu:.1f}, "
-              f"clients {client_cpu:.1f} "
+              f"clients {client_cpu:.1f}, PostgreSQL {database_cpu:.1f} "
               f"(during the burst: {elapsed:.1f} s x "
               f"{os.cpu_count()} cores)")  # fmt: skip
         print(f"outbox              {outbox}, drained {drained:.1f} s after the burst")

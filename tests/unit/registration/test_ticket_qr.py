@@ -22,6 +22,20 @@ def test_qr_png_decodes_to_the_secret():
     assert image.size[0] >= 300
 
 
+def test_qr_png_is_the_image_qrcode_itself_would_draw():
+    import qrcode
+    from PIL import ImageChops
+    from qrcode.constants import ERROR_CORRECT_Q
+
+    secret = new_ticket_secret()
+    code = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, box_size=10, border=4)
+    code.add_data(secret)
+    drawn = code.make_image(fill_color="black", back_color="white").get_image().convert("1")
+    ours = Image.open(io.BytesIO(qr_png(secret))).convert("1")
+    assert ours.size == drawn.size == (370, 370)
+    assert ImageChops.difference(ours, drawn).getbbox() is None  # not one pixel differs
+
+
 def test_qr_still_decodes_when_shrunk_like_a_phone_photo():
     secret = new_ticket_secret()
     image = Image.open(io.BytesIO(qr_png(secret))).convert("L").resize((160, 160))

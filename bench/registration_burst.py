@@ -181,7 +181,12 @@ def start_gunicorn(env: dict, port: int, workdir: Path) -> subprocess.Popen:
         # and lost a quarter of the attempts a second to switching between them.
         "WEB_CONCURRENCY": os.environ.get("WEB_CONCURRENCY", "1"),
         "GUNICORN_THREADS": os.environ.get("GUNICORN_THREADS", "4"),
-        "GUNICORN_ACCESSLOG": str(workdir / f"access-{port}.log"),
+        # Production's setting (gunicorn.conf.py): off; GUNICORN_ACCESSLOG=on keeps one per port.
+        "GUNICORN_ACCESSLOG": (
+            str(workdir / f"access-{port}.log")
+            if os.environ.get("GUNICORN_ACCESSLOG") == "on"
+            else "off"
+        ),
     }
     log = open(workdir / f"gunicorn-{port}.log", "w")  # noqa: SIM115  (closed with the process)
     return subprocess.Popen(

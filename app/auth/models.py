@@ -24,6 +24,22 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+def password_fingerprint(password_hash: str) -> str:
+    """A keyed digest of a password hash: it changes with the password, and reveals nothing
+    about the hash in a (readable) session cookie or reset link."""
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, password_hash.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+def role_is_organiser(role: str) -> bool:
+    return role in (Role.ORGANISER, Role.ADMIN)
+
+
+def role_allows(role: str, roles: tuple[str, ...]) -> bool:
+    """Whether someone with `role` has one of `roles` (admin has them all)."""
+    return role == Role.ADMIN or role in roles
+
+
 class Organisation(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
@@ -110,10 +126,7 @@ class User(UserMixin, db.Model):
 
     @property
     def password_fingerprint(self) -> str:
-        """A keyed digest of the password hash: it changes with the password, and reveals
-        nothing about the hash in a (readable) session cookie or reset link."""
-        key = current_app.config["SECRET_KEY"].encode()
-        return hmac.new(key, self.password_hash.encode(), hashlib.sha256).hexdigest()[:20]
+        return password_fingerprint(self.password_hash)
 
     def get_id(self) -> str:  # Flask-Login
         # "<id>.<fingerprint>.<login key>": changing the password signs out every other
@@ -122,10 +135,10 @@ class User(UserMixin, db.Model):
 
     @property
     def is_organiser(self) -> bool:
-        return self.role in (Role.ORGANISER, Role.ADMIN)
+        return role_is_organiser(self.role)
 
     def has_role(self, *roles: str) -> bool:
-        return self.role == Role.ADMIN or self.role in roles
+        return role_allows(self.role, roles)
 
     def __repr__(self) -> str:
         return f"<User {self.email}>"

@@ -11,13 +11,19 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
 
-from app.auth.models import LoginSession, User
+from app.auth.models import LoginSession, User, password_fingerprint, role_allows, role_is_organiser
 from app.extensions import db
 from app.timeutil import utcnow
+
+# Views whose current_user is a SignedInActor, not a User: endpoint → how it reads a row,
+# first_row(statement, params) → the first row or None. The user loader (app.auth.routes)
+# looks here.
+ACTOR_VIEWS: dict[str, Callable] = {}
 
 # Longest a sign-in lasts, "keep me signed in" included (REMEMBER_COOKIE_DURATION matches).
 SESSION_DAYS = 30
@@ -44,26 +50,40 @@ def start_login_session(user: User, now: datetime | None = None) -> str:
     return key
 
 
-# Built once: run on every signed-in request, composing it each time cost more than running it.
-_LIVE_SIGN_IN = (
-    select(User)
-    .join(LoginSession, LoginSession.user_id == User.id)
-    .where(
+def _live(query):
+    """`query` (of User columns) for the user a cookie names, while its sign-in is live."""
+    return query.join(LoginSession, LoginSession.user_id == User.id).where(
         User.id == bindparam("user_id"),
         LoginSession.key_hash == bindparam("key_hash"),
         LoginSession.ended_at.is_(None),
         LoginSession.expires_at > bindparam("now"),
     )
+
+
+# Built once: run on every signed-in request, composing them each time cost more than running.
+_LIVE_SIGN_IN = _live(select(User))
+_LIVE_ACTOR = _live(
+    select(User.id, User.name, User.role, User.organisation_id, User.active, User.password_hash)
 )
 
 
-def user_for_login_id(login_id: str, now: datetime | None = None) -> User | None:
-    """The user a session or remember-me cookie names, if its sign-in is still live. 1 query."""
+def _parse_login_id(login_id: str, now: datetime | None) -> tuple[dict, str, str] | None:
+    """ "<user id>.<fingerprint>.<key>" → (the live-sign-in query's parameters, fingerprint,
+    key), or None for an id that cannot be one."""
     user_id, _, rest = login_id.partition(".")
     fingerprint, _, key = rest.partition(".")
     if not user_id.isdigit() or not key:
         return None
     params = {"user_id": int(user_id), "key_hash": _digest(key), "now": now or utcnow()}
+    return params, fingerprint, key
+
+
+def user_for_login_id(login_id: str, now: datetime | None = None) -> User | None:
+    """The user a session or remember-me cookie names, if its sign-in is still live. 1 query."""
+    parsed = _parse_login_id(login_id, now)
+    if parsed is None:
+        return None
+    params, fingerprint, key = parsed
     user = db.session.execute(_LIVE_SIGN_IN, params).scalar_one_or_none()
     if user is None or not user.is_active:
         return None
@@ -72,6 +92,51 @@ def user_for_login_id(login_id: str, now: datetime | None = None) -> User | None
         return None
     user.login_key = key
     return user
+
+
+class SignedInActor:
+    """A signed-in user as the few columns a hot JSON view needs (the door's scan), checked
+    as `user_for_login_id` checks a User: an ORM User costs more to build than its query."""
+
+    __slots__ = ("id", "name", "role", "organisation_id", "login_key", "_fingerprint")
+    is_authenticated = True
+    is_active = True  # only active users are loaded
+    is_anonymous = False
+
+    def __init__(self, row, login_key: str, fingerprint: str) -> None:
+        self.id, self.name, self.role, self.organisation_id = row[:4]
+        self.login_key, self._fingerprint = login_key, fingerprint
+
+    @property
+    def is_organiser(self) -> bool:
+        return role_is_organiser(self.role)
+
+    def has_role(self, *roles: str) -> bool:
+        return role_allows(self.role, roles)
+
+    def get_id(self) -> str:  # Flask-Login: the same id as User.get_id
+        return f"{self.id}.{self._fingerprint}.{self.login_key}"
+
+    def __repr__(self) -> str:
+        return f"<SignedInActor {self.id}>"
+
+
+def actor_for_login_id(
+    login_id: str, first_row: Callable, now: datetime | None = None
+) -> SignedInActor | None:
+    """`user_for_login_id` as a SignedInActor, read with `first_row` (see ACTOR_VIEWS).
+    1 query."""
+    parsed = _parse_login_id(login_id, now)
+    if parsed is None:
+        return None
+    params, fingerprint, key = parsed
+    row = first_row(_LIVE_ACTOR, params)
+    if row is None or not row[4]:  # no live sign-in, or a deactivated user
+        return None
+    # A sign-in from before the last password change no longer counts either.
+    if not hmac.compare_digest(fingerprint, password_fingerprint(row[5])):
+        return None
+    return SignedInActor(row, key, fingerprint)
 
 
 def end_login_session(user: User, now: datetime | None = None) -> None:

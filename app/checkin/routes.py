@@ -19,7 +19,14 @@ from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 
 from app.auth.roles import check_roles, login_required_json
+from app.auth.sessions import ACTOR_VIEWS
 from app.checkin.door_list import door_list
+from app.checkin.fastscan import (
+    fast_path,
+    redeem_at_door,
+    release_scan_connection,
+    scan_first,
+)
 from app.checkin.scan_event import scan_event_for_staff
 from app.checkin.services import (
     MAX_CODE_LENGTH,
@@ -142,48 +149,81 @@ def _optional_int(body: dict, key: str) -> int | None:
     return value
 
 
+def _good_code(code) -> bool:
+    return isinstance(code, str) and 0 < len(code) <= MAX_CODE_LENGTH
+
+
+def _good_nonce(nonce) -> bool:
+    return isinstance(nonce, str) and 8 <= len(nonce) <= 64
+
+
+def _device(body: dict) -> str:
+    device = body.get("device")
+    return (device if isinstance(device, str) else request.headers.get("User-Agent", ""))[:120]
+
+
 @bp.post("/api/checkin/<slug>/scan")
 @csrf.exempt  # checked in the view, after the sign-in check
 @limiter.limit(_scan_limit, key_func=_per_user)
 def scan_api(slug: str):
     _signed_in_with_csrf()
     actor = current_user._get_current_object()  # once, not through the proxy at every use
+    body = request.get_json(silent=True)
     try:
-        event = scan_event_for_staff(slug, actor)
+        if (
+            isinstance(body, dict)
+            and body.get("session_id") is None
+            and body.get("registration_id") is None
+            and _good_code(body.get("code"))
+            and _good_nonce(body.get("nonce"))
+            and fast_path()
+        ):  # a well-formed scan of a code at the door, on PostgreSQL
+            result = redeem_at_door(
+                slug, actor, code=body["code"], nonce=body["nonce"], device=_device(body)
+            )
+        else:
+            result = _redeem(slug, actor)
     except CheckinNotFound as exc:
         abort(404, str(exc))
     except CheckinForbidden as exc:
         abort(403, str(exc))
-    body = _json_body()
-    code = body.get("code")
-    if code is not None and (not isinstance(code, str) or not 0 < len(code) <= MAX_CODE_LENGTH):
-        abort(400, "code must be the text read from the ticket.")
-    registration_id = _optional_int(body, "registration_id")
-    session_id = _optional_int(body, "session_id")
-    nonce = body.get("nonce")
-    if not isinstance(nonce, str) or not 8 <= len(nonce) <= 64:
-        abort(400, "nonce must be a unique string of 8 to 64 characters (a UUID).")
-    device = body.get("device")
-    if not isinstance(device, str):
-        device = request.user_agent.string
-    try:
-        result = redeem_ticket(
-            event,
-            actor,
-            code=code,
-            registration_id=registration_id,
-            session_id=session_id,
-            nonce=nonce,
-            device=device[:120],
-        )
     except NonceReplay as replay:
         db.session.rollback()
         return jsonify(replay.response)
     except CheckinInputError as exc:
         db.session.rollback()
         abort(400, str(exc))
-    db.session.commit()
+    if db.session().in_transaction():
+        db.session.commit()
     return jsonify(result.as_dict())
+
+
+def _redeem(slug: str, actor):
+    """A scan on the ORM session: the event check first, then the body's."""
+    event = scan_event_for_staff(slug, actor)
+    body = _json_body()
+    code = body.get("code")
+    if code is not None and not _good_code(code):
+        abort(400, "code must be the text read from the ticket.")
+    registration_id = _optional_int(body, "registration_id")
+    session_id = _optional_int(body, "session_id")
+    nonce = body.get("nonce")
+    if not _good_nonce(nonce):
+        abort(400, "nonce must be a unique string of 8 to 64 characters (a UUID).")
+    return redeem_ticket(
+        event,
+        actor,
+        code=code,
+        registration_id=registration_id,
+        session_id=session_id,
+        nonce=nonce,
+        device=_device(body),
+    )
+
+
+# The scan's current_user is a SignedInActor read on the scan's connection.
+ACTOR_VIEWS["checkin.scan_api"] = scan_first
+bp.teardown_request(release_scan_connection)
 
 
 @bp.get("/api/checkin/<slug>/search")

@@ -13,14 +13,14 @@ from app.extensions import db
 
 # The scan API's event: only the columns a scan reads, as a Core row (an ORM Event costs
 # more to build than the query to run). Same checks as event_for_staff.
-_EVENT_COLUMNS = (Event.id, Event.status, Event.timezone, Event.kind, Event.host_organisation_id)
-_SCAN_EVENT_BY_SLUG = select(*_EVENT_COLUMNS).where(Event.slug == bindparam("slug"))
-_SCAN_EVENT_FOR_STAFF = select(
-    *_EVENT_COLUMNS,
+EVENT_COLUMNS = (Event.id, Event.status, Event.timezone, Event.kind, Event.host_organisation_id)
+ASSIGNED = (
     exists()
     .where(EventStaff.event_id == Event.id, EventStaff.user_id == bindparam("user_id"))
-    .label("assigned"),
-).where(Event.slug == bindparam("slug"))
+    .label("assigned")
+)
+_SCAN_EVENT_BY_SLUG = select(*EVENT_COLUMNS).where(Event.slug == bindparam("slug"))
+_SCAN_EVENT_FOR_STAFF = select(*EVENT_COLUMNS, ASSIGNED).where(Event.slug == bindparam("slug"))
 
 
 def scan_event_for_staff(slug: str, actor: User):
@@ -29,13 +29,18 @@ def scan_event_for_staff(slug: str, actor: User):
     run = db.session.connection().execute  # Core: the ORM session's layer adds only time
     if actor.is_organiser:
         event = run(_SCAN_EVENT_BY_SLUG, {"slug": slug}).first()
-        allowed = True
+        check_scan_access(actor, event, assigned=False)
     else:
         event = run(_SCAN_EVENT_FOR_STAFF, {"slug": slug, "user_id": actor.id}).first()
-        allowed = event is not None and bool(event.assigned)
-        allowed = allowed and actor.has_role("door_staff", "organiser")
+        check_scan_access(actor, event, assigned=event is not None and bool(event.assigned))
+    return event
+
+
+def check_scan_access(actor, event, assigned: bool) -> None:
+    """404 for no `event`; 403 unless the actor organises, is door staff `assigned` to it, or
+    hosts it (a site visit)."""
     if event is None:
         raise CheckinNotFound("No such event.")
+    allowed = actor.is_organiser or (assigned and actor.has_role("door_staff", "organiser"))
     if not allowed and not hosts_visit(actor, event):
         raise CheckinForbidden("You are not door staff for this event.")
-    return event

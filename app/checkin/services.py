@@ -208,6 +208,19 @@ def _iso(value: datetime) -> str:
     return value.replace(microsecond=0).isoformat() + "Z"
 
 
+@dataclass(frozen=True)
+class ScanPoint:
+    """Where a scan happens: the event door (session_id None) or one session."""
+
+    session_id: int | None
+    key: str
+    label: str
+    bookable: bool = False
+
+
+DOOR_POINT = ScanPoint(None, DOOR, DOOR_LABEL)
+
+
 def redeem_ticket(
     event: Event,
     actor: User,
@@ -231,80 +244,102 @@ def redeem_ticket(
         raise CheckinInputError("Send either a ticket code or a registration.")
     now = now or utcnow()
     session = _session_of(event, session_id)
-    point_key = point_key_of(session_id)
-    point_label = session.title if session else DOOR_LABEL
+    point = DOOR_POINT
+    if session is not None:
+        point = ScanPoint(session_id, point_key_of(session_id), session.title, session.is_bookable)
 
-    bookable = session is not None and session.is_bookable
     logged_code = ""
     row = None
-    params = {"point_key": point_key, "session_id": session_id}
+    params = {"point_key": point.key, "session_id": session_id}
     if code is not None:
         code = normalise_code(code)
         logged_code = code[:16]  # enough to tell attempts apart, never a usable secret
-        if _CODE_RE.match(code):
-            statement = ticket_lookup(by_code=True, bookable=bookable)
+        if is_ticket_code(code):
+            statement = ticket_lookup(by_code=True, bookable=point.bookable)
             row = db.session.execute(statement, {**params, "code": code}).first()
     else:
-        statement = ticket_lookup(by_code=False, bookable=bookable)
+        statement = ticket_lookup(by_code=False, bookable=point.bookable)
         params.update(registration_id=registration_id, event_id=event.id)
         row = db.session.execute(statement, params).first()
 
-    reg_id = None
-    if event.status == EventStatus.CANCELLED:
-        # Every scan is refused; name the holder only when the ticket is for this event.
-        ours = row is not None and row[1] == event.id
-        reg_id = row[0] if ours else None
-        details = {"name": row[3], "organisation": row[4], "ticket_type": row[5]} if ours else {}
-        outcome = ScanResult("event_cancelled", **details)
-    elif row is None:
-        outcome = ScanResult("unknown_code")  # reveals nothing about any registration
-    else:
-        reg_id, reg_event_id, status, name, org_name, ticket_name, event_title = row[:7]
-        if reg_event_id != event.id:
-            outcome = ScanResult("wrong_event", other_event=event_title)
-        else:
-            details = {"name": name, "organisation": org_name, "ticket_type": ticket_name}
-            if status in _STATUS_RESULT:
-                outcome = ScanResult(_STATUS_RESULT[status], **details)
-            elif bookable and not row.booked:
-                outcome = ScanResult("not_booked", **details)
-            elif row.first_at is not None:
-                # Admitted here before (the re-scan the door sees most): no write to try.
-                outcome = _already(event, point_label, details, row.first_at, row.first_by)
-            else:
-                outcome = _admit(event, actor, reg_id, session_id, point_key, point_label,
-                                 nonce, device, now, details)  # fmt: skip
-
-    log_id = log_scan(
-        {
-            "event_id": event.id,
-            "session_id": session_id,
-            "staff_id": actor.id,
-            "registration_id": reg_id if outcome.result != "wrong_event" else None,
-            "code": logged_code,
-            "result": outcome.result,
-            "nonce": nonce,
-            "response": outcome.as_dict(),
-            "device": device[:120],
-            "created_at": now,
-        }
-    )
-    if log_id is None:
-        first = db.session.execute(
-            select(ScanLog.response).where(ScanLog.staff_id == actor.id, ScanLog.nonce == nonce)
-        ).scalar_one()
-        raise NonceReplay(first)
+    outcome, reg_id = judge_scan(event, point, row)
+    if outcome is None:
+        outcome = admit(event, actor, reg_id, point, nonce, device, now, row)
+    log_scan_or_replay(scan_log_values(event, actor, point, reg_id, logged_code, outcome,
+                                       nonce, device, now))  # fmt: skip
     return outcome
 
 
-def _admit(event, actor, reg_id, session_id, point_key, point_label, nonce, device, now, details):
+def is_ticket_code(code: str) -> bool:
+    """Whether a normalised code has the shape of a ticket's (only those are looked up)."""
+    return _CODE_RE.match(code) is not None
+
+
+def judge_scan(event, point: ScanPoint, row) -> tuple[ScanResult | None, int | None]:
+    """What a scan at `point` says, from the ticket lookup's `row` (None: no such ticket) →
+    (the answer, or None when the ticket is to be admitted now; the registration to log)."""
+    if event.status == EventStatus.CANCELLED:
+        # Every scan is refused; name the holder only when the ticket is for this event.
+        ours = row is not None and row[1] == event.id
+        details = {"name": row[3], "organisation": row[4], "ticket_type": row[5]} if ours else {}
+        return ScanResult("event_cancelled", **details), (row[0] if ours else None)
+    if row is None:
+        return ScanResult("unknown_code"), None  # reveals nothing about any registration
+    reg_id, reg_event_id, status, name, org_name, ticket_name, event_title = row[:7]
+    if reg_event_id != event.id:
+        return ScanResult("wrong_event", other_event=event_title), None
+    details = {"name": name, "organisation": org_name, "ticket_type": ticket_name}
+    if status in _STATUS_RESULT:
+        return ScanResult(_STATUS_RESULT[status], **details), reg_id
+    if point.bookable and not row[9]:  # booked on this session
+        return ScanResult("not_booked", **details), reg_id
+    if row[7] is not None:
+        # Admitted here before (the re-scan the door sees most): no write to try.
+        return _already(event, point.label, details, row[7], row[8]), reg_id
+    return None, reg_id
+
+
+def scan_log_values(
+    event, actor, point: ScanPoint, reg_id, logged_code, outcome, nonce, device, now
+) -> dict:
+    return {
+        "event_id": event.id,
+        "session_id": point.session_id,
+        "staff_id": actor.id,
+        "registration_id": reg_id,
+        "code": logged_code,
+        "result": outcome.result,
+        "nonce": nonce,
+        "response": outcome.as_dict(),
+        "device": device[:120],
+        "created_at": now,
+    }
+
+
+def log_scan_or_replay(values: dict, connection=None) -> None:
+    """Write the scan log's row; a nonce this staff member used before raises NonceReplay
+    with the first answer (nothing written)."""
+    if log_scan(values, connection) is None:
+        run = (connection or db.session).execute
+        first = run(
+            select(ScanLog.response).where(
+                ScanLog.staff_id == values["staff_id"], ScanLog.nonce == values["nonce"]
+            )
+        ).scalar_one()
+        raise NonceReplay(first)
+
+
+def admit(event, actor, reg_id, point: ScanPoint, nonce, device, now, row) -> ScanResult:
+    """Admit registration `reg_id` (its lookup `row`) at `point`, unless another device just
+    did: the unique (registration, point) pair decides."""
+    details = {"name": row[3], "organisation": row[4], "ticket_type": row[5]}
     new_id = insert_ignoring_conflict(
         CheckIn,
         {
             "event_id": event.id,
             "registration_id": reg_id,
-            "session_id": session_id,
-            "point_key": point_key,
+            "session_id": point.session_id,
+            "point_key": point.key,
             "checked_in_at": now,
             "staff_id": actor.id,
             "device": device[:120],
@@ -318,7 +353,7 @@ def _admit(event, actor, reg_id, session_id, point_key, point_label, nonce, devi
             **details,
             first_checked_in_at=_iso(now),
             checked_in_at_local=to_local(now, event.timezone).strftime("%H:%M"),
-            point=point_label,
+            point=point.label,
             checked_in_by=actor.name,
             checkin_id=new_id,
         )
@@ -326,9 +361,9 @@ def _admit(event, actor, reg_id, session_id, point_key, point_label, nonce, devi
     first_at, staff_name = db.session.execute(
         select(CheckIn.checked_in_at, User.name)
         .outerjoin(User, User.id == CheckIn.staff_id)
-        .where(CheckIn.registration_id == reg_id, CheckIn.point_key == point_key)
+        .where(CheckIn.registration_id == reg_id, CheckIn.point_key == point.key)
     ).one()
-    return _already(event, point_label, details, first_at, staff_name)
+    return _already(event, point.label, details, first_at, staff_name)
 
 
 def _already(event, point_label, details, first_at, staff_name) -> ScanResult:

@@ -35,13 +35,10 @@ def insert_ignoring_conflict(model, values: dict, conflict_columns: list[str]):
 _SCAN_LOG_INSERTS: dict[str, object] = {}
 
 
-def log_scan(values: dict) -> int | None:
-    """The scan log's row, unless this staff member's nonce is already logged → its id or None.
-    The statement is built once per dialect and given its values as parameters: composing an
-    INSERT with values per scan cost more CPU than running it."""
-    dialect = db.session.get_bind().dialect.name
-    if dialect not in ("postgresql", "sqlite"):
-        return insert_ignoring_conflict(ScanLog, values, ["staff_id", "nonce"])
+def scan_log_insert(dialect: str):
+    """INSERT … ON CONFLICT (staff, nonce) DO NOTHING RETURNING id for the scan log, built once
+    per dialect and given its values as parameters: composing an INSERT with values per scan
+    cost more CPU than running it."""
     stmt = _SCAN_LOG_INSERTS.get(dialect)
     if stmt is None:
         table = ScanLog.__table__
@@ -51,5 +48,15 @@ def log_scan(values: dict) -> int | None:
             .on_conflict_do_nothing(index_elements=["staff_id", "nonce"])
             .returning(table.c.id)
         )
-    # On the session's connection: nothing pending needs flushing before a log row.
-    return db.session.connection().execute(stmt, values).scalar_one_or_none()
+    return stmt
+
+
+def log_scan(values: dict, connection=None) -> int | None:
+    """The scan log's row, unless this staff member's nonce is already logged → its id or None.
+    On `connection` if given (the scan API's own), else on the ORM session's."""
+    dialect = (connection or db.session.get_bind()).dialect.name
+    if dialect not in ("postgresql", "sqlite"):
+        return insert_ignoring_conflict(ScanLog, values, ["staff_id", "nonce"])
+    # On a connection, not through the ORM: nothing pending needs flushing before a log row.
+    run = (connection or db.session.connection()).execute
+    return run(scan_log_insert(dialect), values).scalar_one_or_none()

@@ -62,7 +62,7 @@ def _live(query):
 
 # Built once: run on every signed-in request, composing them each time cost more than running.
 _LIVE_SIGN_IN = _live(select(User))
-_LIVE_ACTOR = _live(
+LIVE_ACTOR = _live(
     select(User.id, User.name, User.role, User.organisation_id, User.active, User.password_hash)
 )
 
@@ -130,7 +130,7 @@ def actor_for_login_id(
     if parsed is None:
         return None
     params, fingerprint, key = parsed
-    row = first_row(_LIVE_ACTOR, params)
+    row = first_row(LIVE_ACTOR, params)
     if row is None or not row[4]:  # no live sign-in, or a deactivated user
         return None
     # A sign-in from before the last password change no longer counts either.

@@ -1,13 +1,15 @@
-"""The scan API's door scans on PostgreSQL: a re-scan in three statements and no transaction.
+"""The scan API's door scans on PostgreSQL: a re-scan in two statements and no transaction.
 
-Each statement of a scan that admits nobody stands alone — the sign-in read, one read of the
-event, the actor's assignment and the ticket, and the scan log's INSERT … ON CONFLICT — so
-they run on a connection of the request's own in autocommit: no BEGIN and COMMIT round trips,
-and no ORM session. The answers and guarantees are `redeem_ticket`'s, whose judging this
-shares (app.checkin.services):
+A scan that admits nobody is one read — the sign-in, the actor, the event, the actor's
+assignment and the ticket — and the scan log's INSERT … ON CONFLICT. Each stands alone, so
+they run on a connection of the request's own in autocommit (no BEGIN and COMMIT round
+trips), through the driver, with no ORM session. The answers and guarantees are
+`redeem_ticket`'s, whose judging this shares (app.checkin.services):
 
-- sign-in: the user loader reads a SignedInActor on this connection, checked as a User is
-  (live and unexpired sign-in, password fingerprint, active account);
+- sign-in: the user loader's read (read_signed_in) yields a SignedInActor, checked as a User
+  is (live and unexpired sign-in, password fingerprint, active account); with a well-formed
+  door scan it also reads the event and the ticket, kept for the view, which runs only once
+  Flask-Login (session protection included) and the CSRF check have let the request in;
 - access: organisers, door staff assigned to the event, a site visit's hosts (check_scan_access);
 - an admission (a ticket's first scan at the door) goes through the ORM session in one
   transaction, as before: the admission and its log row commit together, webhooks see it, and
@@ -25,10 +27,12 @@ from datetime import datetime
 from typing import NamedTuple
 
 import psycopg
-from flask import g
+from flask import g, request
 from sqlalchemy import bindparam, select, true
 from sqlalchemy.engine import Connection
 
+from app.auth.models import User
+from app.auth.sessions import LIVE_ACTOR
 from app.checkin.errors import NonceReplay
 from app.checkin.lookup import ticket_lookup
 from app.checkin.models import ScanLog
@@ -36,6 +40,7 @@ from app.checkin.scan_event import ASSIGNED, EVENT_COLUMNS, check_scan_access
 from app.checkin.services import (
     DOOR,
     DOOR_POINT,
+    MAX_CODE_LENGTH,
     ScanResult,
     admit,
     is_ticket_code,
@@ -70,6 +75,14 @@ _READ = (
     .where(Event.slug == bindparam("slug"))
 )
 _TICKET_AT = len(EVENT_COLUMNS) + 1  # where the ticket's columns start in a row
+# The same columns after the actor's, in the user loader's read (read_signed_in).
+_SIGNED_IN_READ = (
+    LIVE_ACTOR.add_columns(*EVENT_COLUMNS, ASSIGNED, *_TICKET.c)
+    .outerjoin_from(User, Event, Event.slug == bindparam("slug"))
+    .outerjoin_from(User, _TICKET, true())
+)
+_ACTOR_COLUMNS = len(LIVE_ACTOR.selected_columns)
+_PREFETCHED = "scan_read"  # its key in flask.g: (the read's parameters, its row)
 _LOG = scan_log_insert("postgresql")
 _LOG_KEYS = ("event_id", "session_id", "staff_id", "registration_id", "code", "result", "nonce",
              "response", "device", "created_at")  # fmt: skip
@@ -80,6 +93,34 @@ _FIRST_ANSWER = select(ScanLog.response).where(
 
 def fast_path() -> bool:
     return db.engine.dialect.name == "postgresql"
+
+
+def good_code(code) -> bool:
+    return isinstance(code, str) and 0 < len(code) <= MAX_CODE_LENGTH
+
+
+def good_nonce(nonce) -> bool:
+    return isinstance(nonce, str) and 8 <= len(nonce) <= 64
+
+
+def is_door_scan(body) -> bool:
+    """A well-formed scan of a ticket code at the event door: what this module takes."""
+    return (
+        isinstance(body, dict)
+        and body.get("session_id") is None
+        and body.get("registration_id") is None
+        and good_code(body.get("code"))
+        and good_nonce(body.get("nonce"))
+    )
+
+
+def _read_params(slug: str, actor_id: int, code: str) -> dict:
+    return {
+        "slug": slug,
+        "user_id": actor_id,
+        "code": code if is_ticket_code(code) else None,  # NULL matches no ticket
+        "point_key": DOOR,
+    }
 
 
 def scan_connection() -> Connection:
@@ -123,6 +164,21 @@ def scan_first(statement, params: dict, column_keys: tuple[str, ...] | None = No
         raise
 
 
+def read_signed_in(statement, params: dict):
+    """The user loader's read for the scan API (ACTOR_VIEWS): the actor's row; on PostgreSQL,
+    for a door scan, with the event's and the ticket's columns after it, kept in g for
+    redeem_at_door — one round trip for both."""
+    body = request.get_json(silent=True)
+    if not (is_door_scan(body) and fast_path()):
+        return scan_first(statement, params)
+    slug = (request.view_args or {}).get("slug", "")
+    read = _read_params(slug, params["user_id"], normalise_code(body["code"]))
+    row = scan_first(_SIGNED_IN_READ, {**params, **read})
+    if row is not None:
+        setattr(g, _PREFETCHED, (read, row[_ACTOR_COLUMNS:]))
+    return row
+
+
 def redeem_at_door(
     slug: str, actor, *, code: str, nonce: str, device: str, now: datetime | None = None
 ) -> ScanResult:
@@ -130,13 +186,14 @@ def redeem_at_door(
     access check (CheckinNotFound, CheckinForbidden). An admission is left in the ORM
     session for the caller to commit; anything else is written already."""
     code = normalise_code(code)
-    params = {
-        "slug": slug,
-        "user_id": actor.id,
-        "code": code if is_ticket_code(code) else None,  # NULL matches no ticket
-        "point_key": DOOR,
-    }
-    row = scan_first(_READ, params)
+    params = _read_params(slug, actor.id, code)
+    prefetched = g.pop(_PREFETCHED, None)
+    if prefetched is not None and prefetched[0] == params:
+        row = prefetched[1]  # read with the sign-in (read_signed_in)
+    else:
+        row = scan_first(_READ, params)
+    if row is not None and row[0] is None:
+        row = None  # the sign-in's read found no event with this slug
     event = ScanEvent(*row[: len(EVENT_COLUMNS)]) if row is not None else None
     check_scan_access(actor, event, assigned=row is not None and bool(row[_TICKET_AT - 1]))
     ticket = row[_TICKET_AT:] if row[_TICKET_AT] is not None else None

@@ -23,13 +23,15 @@ from app.auth.sessions import ACTOR_VIEWS
 from app.checkin.door_list import door_list
 from app.checkin.fastscan import (
     fast_path,
+    good_code,
+    good_nonce,
+    is_door_scan,
+    read_signed_in,
     redeem_at_door,
     release_scan_connection,
-    scan_first,
 )
 from app.checkin.scan_event import scan_event_for_staff
 from app.checkin.services import (
-    MAX_CODE_LENGTH,
     RESULTS,
     CheckinError,
     CheckinForbidden,
@@ -149,14 +151,6 @@ def _optional_int(body: dict, key: str) -> int | None:
     return value
 
 
-def _good_code(code) -> bool:
-    return isinstance(code, str) and 0 < len(code) <= MAX_CODE_LENGTH
-
-
-def _good_nonce(nonce) -> bool:
-    return isinstance(nonce, str) and 8 <= len(nonce) <= 64
-
-
 def _device(body: dict) -> str:
     device = body.get("device")
     return (device if isinstance(device, str) else request.headers.get("User-Agent", ""))[:120]
@@ -170,14 +164,7 @@ def scan_api(slug: str):
     actor = current_user._get_current_object()  # once, not through the proxy at every use
     body = request.get_json(silent=True)
     try:
-        if (
-            isinstance(body, dict)
-            and body.get("session_id") is None
-            and body.get("registration_id") is None
-            and _good_code(body.get("code"))
-            and _good_nonce(body.get("nonce"))
-            and fast_path()
-        ):  # a well-formed scan of a code at the door, on PostgreSQL
+        if is_door_scan(body) and fast_path():
             result = redeem_at_door(
                 slug, actor, code=body["code"], nonce=body["nonce"], device=_device(body)
             )
@@ -203,12 +190,12 @@ def _redeem(slug: str, actor):
     event = scan_event_for_staff(slug, actor)
     body = _json_body()
     code = body.get("code")
-    if code is not None and not _good_code(code):
+    if code is not None and not good_code(code):
         abort(400, "code must be the text read from the ticket.")
     registration_id = _optional_int(body, "registration_id")
     session_id = _optional_int(body, "session_id")
     nonce = body.get("nonce")
-    if not _good_nonce(nonce):
+    if not good_nonce(nonce):
         abort(400, "nonce must be a unique string of 8 to 64 characters (a UUID).")
     return redeem_ticket(
         event,
@@ -221,8 +208,8 @@ def _redeem(slug: str, actor):
     )
 
 
-# The scan's current_user is a SignedInActor read on the scan's connection.
-ACTOR_VIEWS["checkin.scan_api"] = scan_first
+# The scan's current_user is a SignedInActor, read with the scan's event and ticket.
+ACTOR_VIEWS["checkin.scan_api"] = read_signed_in
 bp.teardown_request(release_scan_connection)
 
 

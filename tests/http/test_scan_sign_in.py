@@ -258,3 +258,31 @@ def test_a_rescan_on_postgresql_runs_in_no_transaction(client, login, door):
         assert len(commits) == (0 if db.engine.dialect.name == "postgresql" else 1)
     finally:
         event.remove(db.engine, "commit", committed)
+
+
+def test_the_door_scan_reads_alone_when_the_sign_in_read_did_not(app, door):
+    """redeem_at_door without the user loader's read (its fallback): the same answers."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("the fast path is PostgreSQL's")
+    from app.checkin.fastscan import redeem_at_door
+    from app.checkin.services import CheckinForbidden, CheckinNotFound
+
+    staff = door["staff"]
+    actor = SignedInActor((staff.id, staff.name, staff.role, None), "key", "print")
+    with app.test_request_context(URL, method="POST", json={}):
+
+        def redeem(slug="conf", who=actor):
+            answer = redeem_at_door(slug, who, code=door["secret"], nonce=str(uuid.uuid4()),
+                                    device="test")  # fmt: skip
+            db.session.commit()
+            return answer.result
+
+        assert redeem() == "ok"
+        assert redeem() == "already_checked_in"
+        with pytest.raises(CheckinNotFound):
+            redeem(slug="nope")
+        delegate = make_user()
+        db.session.commit()
+        with pytest.raises(CheckinForbidden):
+            redeem(who=SignedInActor((delegate.id, "D", Role.DELEGATE, None), "k", "p"))
+    assert count(ScanLog) == 2 and count(CheckIn) == 1

@@ -73,7 +73,9 @@ class Config:
     JOURNEY_ENV = "development"
     SECRET_KEY = os.environ.get("SECRET_KEY", DEV_SECRET_KEY)
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # Pooled connections are pinged at checkout by app/dbping.py (pool_pre_ping's check, which
+    # the door's scan can skip).
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     BASE_URL = os.environ.get("BASE_URL", DEFAULT_BASE_URL).rstrip("/")
     MAX_CONTENT_LENGTH = 5 * 1024 * 1024  # uploads (speaker photos) are small
 

@@ -29,6 +29,11 @@ def create_app(config_class=None) -> Flask:
         logging.basicConfig(level=logging.INFO)
 
     db.init_app(app)
+    from app.dbping import ping_on_checkout
+
+    with app.app_context():
+        for engine in db.engines.values():
+            ping_on_checkout(engine)
     migrate.init_app(app, db, directory=str(Path(__file__).resolve().parent.parent / "migrations"))
     login_manager.init_app(app)
     csrf.init_app(app)

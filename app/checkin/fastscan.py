@@ -23,6 +23,7 @@ Scans at a session or by registration (name search), and other databases, take t
 from __future__ import annotations
 
 import json
+from contextlib import nullcontext
 from datetime import datetime
 from typing import NamedTuple
 
@@ -50,11 +51,13 @@ from app.checkin.services import (
     scan_log_values,
 )
 from app.checkin.writes import scan_log_insert
+from app.dbping import is_disconnect, unpinged_checkout
 from app.events.models import Event
 from app.extensions import db
 from app.timeutil import utcnow
 
 _CONNECTION = "scan_connection"  # its key in flask.g
+_UNTRIED = "scan_connection_untried"  # in flask.g while no statement has run on it
 
 
 class ScanEvent(NamedTuple):
@@ -123,19 +126,24 @@ def _read_params(slug: str, actor_id: int, code: str) -> dict:
     }
 
 
-def scan_connection() -> Connection:
+def scan_connection(pinged: bool = False) -> Connection:
     """The scan API's connection: on PostgreSQL one of its own in autocommit, kept for the
-    request (release_scan_connection gives it back); elsewhere the ORM session's."""
+    request (release_scan_connection gives it back); elsewhere the ORM session's. Not pinged
+    at checkout unless `pinged`: scan_first's first read is the ping."""
     connection = g.get(_CONNECTION)
     if connection is None:
         if not fast_path():
             return db.session.connection()
-        connection = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        with nullcontext() if pinged else unpinged_checkout():
+            connection = db.engine.connect()
+        connection = connection.execution_options(isolation_level="AUTOCOMMIT")
         setattr(g, _CONNECTION, connection)
+        setattr(g, _UNTRIED, not pinged)
     return connection
 
 
 def release_scan_connection(exc: BaseException | None = None) -> None:
+    g.pop(_UNTRIED, None)
     connection = g.pop(_CONNECTION, None)
     if connection is not None:
         connection.close()
@@ -147,7 +155,8 @@ _SQL: dict = {}  # Core statement → its SQL for this process's PostgreSQL driv
 def scan_first(statement, params: dict, column_keys: tuple[str, ...] | None = None):
     """The first row of a Core `statement` on the scan's connection. On PostgreSQL straight
     through the driver, compiled once: SQLAlchemy's execution layer cost about three times the
-    driver's CPU on these one-row statements. Engine listeners see each statement as usual."""
+    driver's CPU on these one-row statements. Engine listeners see each statement as usual.
+    A read that finds the (unpinged) connection dropped is tried once more on a pinged one."""
     connection = scan_connection()
     if not fast_path():
         return connection.execute(statement, params).first()
@@ -157,11 +166,21 @@ def scan_first(statement, params: dict, column_keys: tuple[str, ...] | None = No
         sql = _SQL[statement] = compiled.string
     for listener in connection.dispatch.before_cursor_execute:
         listener(connection, None, sql, params, None, False)
+    driver = connection.connection.driver_connection
     try:
-        return connection.connection.driver_connection.execute(sql, params, prepare=True).fetchone()
-    except psycopg.OperationalError:
-        connection.invalidate()  # a broken connection must not go back to the pool
-        raise
+        row = driver.execute(sql, params, prepare=True).fetchone()
+    except psycopg.Error as exc:
+        if not is_disconnect(db.engine, exc, driver):
+            raise
+        untried = g.get(_UNTRIED, False)
+        connection.invalidate()  # never back to the pool
+        release_scan_connection()
+        if not (untried and statement.is_select):
+            raise  # a write may have reached the server: never sent twice
+        scan_connection(pinged=True)
+        return scan_first(statement, params, column_keys)
+    g.pop(_UNTRIED, None)
+    return row
 
 
 def read_signed_in(statement, params: dict):

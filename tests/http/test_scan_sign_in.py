@@ -286,3 +286,16 @@ def test_the_door_scan_reads_alone_when_the_sign_in_read_did_not(app, door):
         with pytest.raises(CheckinForbidden):
             redeem(who=SignedInActor((delegate.id, "D", Role.DELEGATE, None), "k", "p"))
     assert count(ScanLog) == 2 and count(CheckIn) == 1
+
+
+def test_an_admission_by_the_api_queues_its_webhook_and_a_rescan_none(client, login, door):
+    from app.webhooks.models import WebhookDelivery
+    from app.webhooks.services import add_webhook_endpoint
+
+    add_webhook_endpoint(None, "https://hooks.example.com/in", "s" * 32, ["checkin.created"])
+    db.session.commit()
+    login(door["staff"])
+    assert scan(client, door["secret"]).get_json()["result"] == "ok"
+    assert scan(client, door["secret"]).get_json()["result"] == "already_checked_in"
+    types = db.session.execute(select(WebhookDelivery.event_type)).scalars().all()
+    assert types == ["checkin.created"]

@@ -308,10 +308,12 @@ def main() -> None:
 
         started, client_started = time.perf_counter(), time.process_time()
         database_started = cpu_seconds(name="postgres")
+        web_started, worker_started = cpu_seconds(servers[:2]), cpu_seconds(servers[2:])
         with ThreadPoolExecutor(max_workers=args.concurrency) as pool:
             list(pool.map(one, range(args.attempts)))
         elapsed = time.perf_counter() - started
-        web_cpu, worker_cpu = cpu_seconds(servers[:2]), cpu_seconds(servers[2:])
+        web_cpu = cpu_seconds(servers[:2]) - web_started
+        worker_cpu = cpu_seconds(servers[2:]) - worker_started
         client_cpu = time.process_time() - client_started
         database_cpu = cpu_seconds(name="postgres") - database_started
 

@@ -236,8 +236,12 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=int(os.environ.get("GUNICORN_THREADS", 4)))
-    parser.add_argument("--only", action="append", metavar="WORD",
-                        help="measure only the paths whose name contains WORD (repeatable)")
+    parser.add_argument(
+        "--only",
+        action="append",
+        metavar="WORD",
+        help="measure only the paths whose name contains WORD (repeatable)",
+    )
     args = parser.parse_args()
     # No worker recycling during a run (GUNICORN_MAX_REQUESTS=0): a restart landing inside a
     # path's seconds would measure the restart, not the path.

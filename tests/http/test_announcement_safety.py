@@ -233,6 +233,8 @@ def test_the_announcement_page_shows_queued_sent_and_failed(client, login, outbo
         return re.findall(r"<strong>(\d+)</strong> (queued|sent|failed)", progress)
 
     assert counts() == [("4", "queued"), ("0", "sent"), ("0", "failed")]
+    refresh = '<meta http-equiv="refresh" content="5">'
+    assert refresh in client.get(response.location).text  # follows the workers by itself
     first = db.session.execute(select(func.min(OutboxMessage.id))).scalar_one()
     db.session.execute(
         update(OutboxMessage).where(OutboxMessage.id == first).values(status="failed")
@@ -240,6 +242,7 @@ def test_the_announcement_page_shows_queued_sent_and_failed(client, login, outbo
     db.session.commit()
     deliver_due()
     assert counts() == [("0", "queued"), ("3", "sent"), ("1", "failed")]
+    assert refresh not in client.get(response.location).text  # done: nothing left to follow
 
 
 def test_announcement_pages_belong_to_their_event(client, login, setup):

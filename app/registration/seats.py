@@ -85,6 +85,22 @@ def refresh_counters(*objects) -> None:
             db.session.expire(obj, ["seats_taken"])
 
 
+def sold_out_as_read(event: Event, ticket_type: TicketType) -> bool:
+    """True when the counters this request loaded leave no seat in the event or the ticket
+    type. The route refuses at once then, writing nothing; a seat that frees a moment later is
+    as if the delegate had come a moment earlier. Otherwise take_seat's conditional UPDATE
+    decides."""
+    return event.seats_left == 0 or ticket_type.seats_left == 0
+
+
+def full_message(event: Event, ticket_type: TicketType) -> str:
+    return (
+        f"{event.title} is full"
+        + ("" if event.seats_left == 0 else f" for {ticket_type.name} tickets")
+        + ". You can join the waiting list."
+    )
+
+
 def take_seat(event_id: int, ticket_type_id: int) -> bool:
     """One seat in the event and in the ticket type, or neither."""
     if not inc_counter(Event, event_id):

@@ -31,10 +31,10 @@ from app.registration.bookings import (
     session_waitlist_position,
 )
 from app.registration.labels import STATUS_LABELS, status_label
+from app.registration.listings import bookings_for_user, registrations_for_user
 from app.registration.models import (
     ENDED,
     Registration,
-    SessionBooking,
 )
 from app.registration.seats import (
     BENCHMARK_VALID_FOR,
@@ -50,12 +50,14 @@ from app.registration.seats import (
     confirm,
     event_reminder_window,
     free_seat,
+    full_message,
     has_valid_benchmark,
     hold_expiry,
     live_registration,
     log_action,
     organisations_with_valid_benchmark,
     refresh_counters,
+    sold_out_as_read,
     take_seat,
 )
 from app.registration.waitlist import (
@@ -86,6 +88,7 @@ __all__ = [
     "confirm_pending_benchmark",
     "confirm_registration",
     "event_reminder_window",
+    "full_message",
     "has_valid_benchmark",
     "hold_expiry",
     "issue_registration",
@@ -100,6 +103,7 @@ __all__ = [
     "registrations_for_user",
     "release_registration",
     "session_waitlist_position",
+    "sold_out_as_read",
     "status_label",
     "waitlist",
     "waitlist_position",
@@ -134,22 +138,6 @@ def registration_closed_reason(
         if ticket_type.sales_end and now >= ticket_type.sales_end:
             return f"{ticket_type.name} tickets are no longer on sale."
     return None
-
-
-def sold_out_as_read(event: Event, ticket_type: TicketType) -> bool:
-    """True when the counters this request loaded leave no seat in the event or the ticket
-    type. The route refuses at once then, writing nothing; a seat that frees a moment later is
-    as if the delegate had come a moment earlier. Otherwise take_seat's conditional UPDATE
-    decides."""
-    return event.seats_left == 0 or ticket_type.seats_left == 0
-
-
-def full_message(event: Event, ticket_type: TicketType) -> str:
-    return (
-        f"{event.title} is full"
-        + ("" if event.seats_left == 0 else f" for {ticket_type.name} tickets")
-        + ". You can join the waiting list."
-    )
 
 
 def register_delegate(
@@ -488,36 +476,3 @@ def _on_benchmark_submitted(sender, **kwargs) -> None:
 
 
 signals.benchmark_submitted.connect(_on_benchmark_submitted)
-
-
-# --- reading ---------------------------------------------------------------------------------
-
-
-def registrations_for_user(user_id: int) -> list[Registration]:
-    """The delegate's registrations, newest event first, with what the tickets page shows."""
-    from app.events.models import Venue  # noqa: F401  (loaded through Event.venue)
-
-    return list(
-        db.session.execute(
-            select(Registration)
-            .where(Registration.user_id == user_id)
-            .order_by(Registration.created_at.desc(), Registration.id.desc())
-            .options(
-                selectinload(Registration.event).selectinload(Event.venue),
-                selectinload(Registration.ticket_type),
-            )
-        ).scalars()
-    )
-
-
-def bookings_for_user(user_id: int) -> list[SessionBooking]:
-    return list(
-        db.session.execute(
-            select(SessionBooking)
-            .where(
-                SessionBooking.user_id == user_id,
-                SessionBooking.status.in_([BOOKED, SESSION_WAITLISTED]),
-            )
-            .options(selectinload(SessionBooking.session))
-        ).scalars()
-    )

@@ -31,6 +31,7 @@ from app.checkin.fastscan import (
     release_scan_connection,
 )
 from app.checkin.scan_event import scan_event_for_staff
+from app.checkin.search import search_attendees
 from app.checkin.services import (
     RESULTS,
     CheckinError,
@@ -42,7 +43,6 @@ from app.checkin.services import (
     event_for_staff,
     events_for_staff,
     redeem_ticket,
-    search_attendees,
     undo_checkin,
 )
 from app.checkin.sync import apply_synced_scan, check_sessions, in_scan_order, parse_batch

@@ -1,7 +1,8 @@
-"""The door: who may scan where, redeeming a ticket, undo, name search.
+"""The door: who may scan where, redeeming a ticket, undo.
 
-Assigning door staff is in `staff.py`, counts and reports in `reports.py`, the offline door
-list in `door_list.py` and offline scans arriving later in `sync.py`.
+Name search is in `search.py`, assigning door staff in `staff.py`, counts and reports in
+`reports.py`, the offline door list in `door_list.py` and offline scans arriving later in
+`sync.py`.
 
 Redeeming is one indexed lookup and one conditional write: the admission is an
 `INSERT … ON CONFLICT DO NOTHING` against the unique (registration, point) pair, so two
@@ -13,13 +14,12 @@ no write but the scan log's; the unique pair still decides every race.
 from __future__ import annotations
 
 import re
-from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, bindparam, exists, func, or_, select, update
+from sqlalchemy import and_, bindparam, exists, or_, select, update
 
-from app.auth.models import Organisation, User
+from app.auth.models import User
 from app.checkin.errors import (  # noqa: F401  (re-exported for the views)
     CheckinError,
     CheckinForbidden,
@@ -36,13 +36,10 @@ from app.events.models import (
     EventKind,
     EventStatus,
     SessionKind,
-    TicketType,
 )
 from app.events.published import PublishedSession, published_sessions
 from app.extensions import db
 from app.hosts.gate import hosted_organisation_id
-from app.questions.services import access_needs_of
-from app.registration.models import Registration, SessionBooking
 from app.timeutil import to_local, utcnow
 
 UNDO_WINDOW = timedelta(minutes=5)
@@ -187,7 +184,7 @@ def point_key_of(session_id: int | None) -> str:
     return DOOR if session_id is None else f"s{session_id}"
 
 
-def _session_of(event: Event, session_id: int | None) -> AgendaSession | None:
+def scan_point_session(event: Event, session_id: int | None) -> AgendaSession | None:
     if session_id is None:
         return None
     session = db.session.get(AgendaSession, session_id)
@@ -243,7 +240,7 @@ def redeem_ticket(
     if (code is None) == (registration_id is None):
         raise CheckinInputError("Send either a ticket code or a registration.")
     now = now or utcnow()
-    session = _session_of(event, session_id)
+    session = scan_point_session(event, session_id)
     point = DOOR_POINT
     if session is not None:
         point = ScanPoint(session_id, point_key_of(session_id), session.title, session.is_bookable)
@@ -420,99 +417,3 @@ def undo_checkin(
     db.session.flush()
     db.session.refresh(checkin)
     return checkin
-
-
-# ---------------------------------------------------------------- name search
-
-
-@dataclass
-class Attendee:
-    registration_id: int
-    name: str
-    email: str
-    organisation: str | None
-    ticket_type: str
-    status: str
-    checked_in_at_local: str | None  # at the chosen point
-    bookings: list[str] = field(default_factory=list)  # titles of the sessions they booked
-    access_needs: str | None = None  # their answer to the event's Access needs question
-
-
-def _mask_email(email: str) -> str:
-    local, _, domain = email.partition("@")
-    return f"{local[:1]}{'•' * min(max(len(local) - 1, 1), 6)}@{domain}"
-
-
-def _like(term: str) -> str:
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def search_attendees(
-    event: Event, actor: User, query: str, session_id: int | None = None, limit: int = 25
-) -> list[Attendee]:
-    """Registrations of the event matching a name, organisation or email (all statuses, so the
-    door sees why someone cannot come in), with their check-in time at the chosen point."""
-    term = " ".join((query or "").split()).lower()
-    if len(term) < 2:
-        raise CheckinInputError("Type at least 2 letters.")
-    if len(term) > 80:
-        raise CheckinInputError("That search is too long.")
-    _session_of(event, session_id)
-    pattern = _like(term)
-    point_key = point_key_of(session_id)
-    rows = db.session.execute(
-        select(
-            Registration.id,
-            User.name,
-            User.email,
-            Organisation.name,
-            TicketType.name,
-            Registration.status,
-            CheckIn.checked_in_at,
-        )
-        .join(User, User.id == Registration.user_id)
-        .outerjoin(Organisation, Organisation.id == User.organisation_id)
-        .join(TicketType, TicketType.id == Registration.ticket_type_id)
-        .outerjoin(
-            CheckIn,
-            and_(CheckIn.registration_id == Registration.id, CheckIn.point_key == point_key),
-        )
-        .where(
-            Registration.event_id == event.id,
-            or_(
-                func.lower(User.name).like(pattern, escape="\\"),
-                func.lower(User.email).like(pattern, escape="\\"),
-                func.lower(Organisation.name).like(pattern, escape="\\"),
-            ),
-        )
-        .order_by((Registration.status == "confirmed").desc(), User.name, Registration.id)
-        .limit(limit)
-    ).all()
-    booked: dict[int, list[str]] = defaultdict(list)
-    if rows:
-        for reg_id, title in db.session.execute(
-            select(SessionBooking.registration_id, AgendaSession.title)
-            .join(AgendaSession, AgendaSession.id == SessionBooking.session_id)
-            .where(
-                SessionBooking.registration_id.in_([r[0] for r in rows]),
-                SessionBooking.status == "booked",
-            )
-            .order_by(AgendaSession.starts_at, AgendaSession.id)
-        ):
-            booked[reg_id].append(title)
-    needs = access_needs_of([r[0] for r in rows])
-    return [
-        Attendee(
-            registration_id=r[0],
-            name=r[1],
-            email=_mask_email(r[2]),
-            organisation=r[3],
-            ticket_type=r[4],
-            status=r[5],
-            checked_in_at_local=to_local(r[6], event.timezone).strftime("%H:%M") if r[6] else None,
-            bookings=booked.get(r[0], []),
-            access_needs=needs.get(r[0]),
-        )
-        for r in rows
-    ]

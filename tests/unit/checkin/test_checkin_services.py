@@ -9,6 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from app.auth.models import Role
 from app.checkin.models import CheckIn, ScanLog
 from app.checkin.reports import attendance, attendance_csv_rows, live_counts
+from app.checkin.search import search_attendees
 from app.checkin.services import (
     CheckinError,
     CheckinForbidden,
@@ -18,7 +19,6 @@ from app.checkin.services import (
     event_for_staff,
     events_for_staff,
     redeem_ticket,
-    search_attendees,
     undo_checkin,
 )
 from app.checkin.staff import assign_door_staff, unassign_door_staff

@@ -105,6 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     from app.outcomes.organiser_routes import bp as outcomes_bp
     from app.payments.routes import bp as payments_bp
     from app.questions.routes import bp as questions_bp
+    from app.registration import booking_routes  # noqa: F401  (its views join registration_bp)
     from app.registration.routes import bp as registration_bp
     from app.webhooks.views import bp as webhooks_bp
 

@@ -10,7 +10,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    jsonify,
     redirect,
     render_template,
     request,
@@ -23,7 +22,7 @@ from app.auth.membership import join_business, pending_request
 from app.auth.roles import verified_required, verified_to_submit
 from app.auth.services import AccountError
 from app.events.availability import availability
-from app.events.models import AgendaSession, Event, EventKind
+from app.events.models import Event, EventKind
 from app.events.services import public_event_or_none
 from app.extensions import db, limiter
 from app.formutil import options
@@ -442,63 +441,3 @@ def transfer(registration_id: int):
     return render_template(
         "registration/transfer.html", form=form, registration=registration
     ), status
-
-
-def _bookable_session(slug: str, session_id: int) -> AgendaSession:
-    event = _public_event(slug)
-    session = db.session.get(AgendaSession, session_id)
-    if session is None or session.event_id != event.id or session.published_at is None:
-        abort(404, "There is no such session in this event.")
-    return session
-
-
-@bp.post("/events/<slug>/sessions/<int:session_id>/book")
-@login_required
-@verified_required
-def book_session(slug: str, session_id: int):
-    session = _bookable_session(slug, session_id)
-    back = _safe_next(url_for("agenda.agenda", slug=slug))
-    if not ActionForm().validate_on_submit():
-        abort(400, "Your form expired. Please try again.")
-    try:
-        booking = services.book_session(current_user._get_current_object(), session)
-    except services.RegistrationError as exc:
-        db.session.rollback()
-        return _booking_answer(back, str(exc), "danger", 409)
-    db.session.commit()
-    if booking.status == services.BOOKED:
-        return _booking_answer(
-            back, f"Your seat in “{session.title}” is booked. We have emailed you.", "success"
-        )
-    position = services.session_waitlist_position(booking)
-    return _booking_answer(
-        back,
-        f"“{session.title}” is full: you are number {position} on its waiting list. "
-        "If a seat comes up it is yours and we will email you.",
-        "info",
-    )
-
-
-def _booking_answer(back: str, message: str, category: str, status: int = 200):
-    """The agenda's script asks for JSON and shows the message on the session's card; a
-    plain form post gets it as a flash on the page it came from."""
-    if request.accept_mimetypes.best == "application/json":
-        return jsonify(ok=status == 200, message=message, category=category), status
-    flash(message, category)
-    return redirect(back, code=303)
-
-
-@bp.post("/events/<slug>/sessions/<int:session_id>/unbook")
-@login_required
-def cancel_booking(slug: str, session_id: int):
-    session = _bookable_session(slug, session_id)
-    back = _safe_next(url_for("agenda.agenda", slug=slug))
-    if not ActionForm().validate_on_submit():
-        abort(400, "Your form expired. Please try again.")
-    try:
-        services.cancel_booking(current_user._get_current_object(), session)
-    except services.RegistrationError as exc:
-        db.session.rollback()
-        return _booking_answer(back, str(exc), "danger", 409)
-    db.session.commit()
-    return _booking_answer(back, f"You have given up your place in “{session.title}”.", "success")

@@ -20,6 +20,26 @@ def process_context():
     return ctx
 
 
+def race(target, database_url: str, jobs: list, processes: int) -> list:
+    """Share `jobs` among `processes` real processes running `target(database_url, jobs,
+    barrier, results)`, started together behind a barrier; every outcome each put on
+    `results`, once all have exited cleanly."""
+    ctx = process_context()
+    barrier = ctx.Barrier(processes)
+    results = ctx.Queue()
+    procs = [
+        ctx.Process(target=target, args=(database_url, jobs[i::processes], barrier, results))
+        for i in range(processes)
+    ]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=240) for _ in jobs]
+    for p in procs:
+        p.join(60)
+        assert p.exitcode == 0
+    return outcomes
+
+
 def _forget_the_parents_forkserver() -> None:
     """A process forked from one that had started the forkserver (mutation testing forks one per
     mutant) cannot use that server, which is not its child, and would run its racers with the

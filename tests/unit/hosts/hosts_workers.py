@@ -53,19 +53,6 @@ def worker(database_url, jobs, barrier, results):
 def race(database_url, jobs, processes):
     """Share `jobs` among `processes` real processes that start together behind a barrier;
     every job's (job, kind, detail) outcome, once all have exited cleanly."""
-    from tests.processes import process_context
+    from tests.processes import race as race_processes
 
-    ctx = process_context()
-    barrier = ctx.Barrier(processes)
-    results = ctx.Queue()
-    procs = [
-        ctx.Process(target=worker, args=(database_url, jobs[i::processes], barrier, results))
-        for i in range(processes)
-    ]
-    for p in procs:
-        p.start()
-    outcomes = [results.get(timeout=240) for _ in jobs]
-    for p in procs:
-        p.join(60)
-        assert p.exitcode == 0
-    return outcomes
+    return race_processes(worker, database_url, jobs, processes)

@@ -18,26 +18,14 @@ from app.outbox.models import OutboxMessage
 from app.registration import services
 from app.registration.models import Registration, SessionBooking
 from tests.factories import make_event, make_session, make_user
-from tests.processes import process_context
+from tests.processes import race
 from tests.unit.registration import registration_workers
 
 PROCESSES = 8
 
 
 def _race(target, database_url, jobs: list[tuple]) -> list[tuple]:
-    ctx = process_context()
-    barrier = ctx.Barrier(PROCESSES)
-    results = ctx.Queue()
-    procs = [
-        ctx.Process(target=target, args=(database_url, jobs[i::PROCESSES], barrier, results))
-        for i in range(PROCESSES)
-    ]
-    for p in procs:
-        p.start()
-    outcomes = [results.get(timeout=240) for _ in jobs]
-    for p in procs:
-        p.join(60)
-        assert p.exitcode == 0
+    outcomes = race(target, database_url, jobs, PROCESSES)
     db.session.expire_all()
     return outcomes
 

@@ -14,7 +14,10 @@ from app.forms import FlaskForm
 ACTIONS = ("preview", "test", "schedule", "send")
 
 
-class AnnouncementForm(FlaskForm):
+class ScheduledAnnouncementForm(FlaskForm):
+    """What a scheduled announcement says, to whom and when: all that can change while it
+    waits."""
+
     audience = SelectField("Send to", validators=[DataRequired()])
     subject = StringField("Subject", validators=[DataRequired(), Length(max=150)])
     body = TextAreaField(
@@ -25,5 +28,10 @@ class AnnouncementForm(FlaskForm):
         "by name, and the email ends with a link to the event.",
     )
     send_at = DateTimeLocalField("Send at", format="%Y-%m-%dT%H:%M", validators=[Optional()])
+
+
+class AnnouncementForm(ScheduledAnnouncementForm):
+    """A new announcement: sent now or scheduled, once its author has ticked the box."""
+
     confirm = BooleanField("I have checked the message and the recipients")
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[0-9a-f]{32}$")])

@@ -29,9 +29,13 @@ class Announcement(db.Model):
     status: Mapped[str] = mapped_column(String(10), default=SENT, server_default=SENT)
     scheduled_for: Mapped[datetime | None] = mapped_column(DateTime)  # naive UTC
     sent_at: Mapped[datetime | None] = mapped_column(DateTime)  # None until it goes
+    # The last change to it while it was scheduled (subject, message, group or time), and by whom.
+    edited_at: Mapped[datetime | None] = mapped_column(DateTime)
+    edited_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
     # The form's one-time token: a double-clicked Send finds this row and sends nothing twice.
     form_token: Mapped[str] = mapped_column(String(64), unique=True)
 
     event = relationship("Event")
-    sent_by = relationship("User")
+    sent_by = relationship("User", foreign_keys=[sent_by_id])
+    edited_by = relationship("User", foreign_keys=[edited_by_id])
     session = relationship("AgendaSession")

@@ -1,4 +1,5 @@
-"""Scheduled announcements: written now, sent when their time comes, cancellable until then.
+"""Scheduled announcements: written now, sent when their time comes, changeable and
+cancellable until then.
 
 A scheduled announcement is a row with a time; nothing is queued for it until it falls due.
 Then one conditional UPDATE (still scheduled, and due) claims it and the same transaction
@@ -29,6 +30,13 @@ from app.timeutil import to_local, utcnow
 LONGEST_WAIT = timedelta(days=366)
 
 
+def _check_time(send_at: datetime, now: datetime) -> None:
+    if send_at <= now:
+        raise MessageError("Choose a time in the future, or press Send now.")
+    if send_at > now + LONGEST_WAIT:
+        raise MessageError("Choose a time within the next year.")
+
+
 def schedule_announcement(
     actor: User,
     event: Event,
@@ -45,10 +53,7 @@ def schedule_announcement(
     existing = already_made(token, event)
     if existing is not None:
         return existing
-    if send_at <= now:
-        raise MessageError("Choose a time in the future, or press Send now.")
-    if send_at > now + LONGEST_WAIT:
-        raise MessageError("Choose a time within the next year.")
+    _check_time(send_at, now)
     size, session = group_size(event, audience)
     if not size:
         raise MessageError("Nobody is in that group yet, so nothing was scheduled.")
@@ -56,6 +61,42 @@ def schedule_announcement(
         actor, event, session, audience=audience, subject=subject, body=body, form_token=token,
         recipients=size, status=SCHEDULED, scheduled_for=send_at,
     )  # fmt: skip
+
+
+def change_scheduled_announcement(
+    actor: User,
+    announcement: Announcement,
+    audience: str,
+    subject: str,
+    body: str,
+    send_at: datetime,
+    now: datetime | None = None,
+) -> None:
+    """Change what a scheduled announcement says, to whom, or when (naive UTC), while it
+    waits. One conditional UPDATE: a worker's claim and this change cannot both succeed, so
+    an announcement goes either as it was or as changed, never half of each. Refused once it
+    has gone or been cancelled; flushes, the caller commits."""
+    now = now or utcnow()
+    if not actor.is_organiser:
+        raise MessageError("Only organisers change announcements.")
+    _check_time(send_at, now)
+    event = announcement.event
+    size, session = group_size(event, audience)
+    if not size:
+        raise MessageError("Nobody is in that group yet. Choose another, or cancel it.")
+    changed = db.session.execute(
+        update(Announcement)
+        .where(Announcement.id == announcement.id, Announcement.status == SCHEDULED)
+        .values(
+            audience=audience, session_id=session.id if session else None, subject=subject,
+            body=body, scheduled_for=send_at, recipients=size, edited_at=now,
+            edited_by_id=actor.id,
+        )
+        .execution_options(synchronize_session=False)
+    ).rowcount  # fmt: skip
+    db.session.refresh(announcement)
+    if not changed:
+        raise MessageError(why_not_waiting("change", announcement))
 
 
 def cancel_announcement(actor: User, announcement: Announcement) -> None:
@@ -73,12 +114,18 @@ def cancel_announcement(actor: User, announcement: Announcement) -> None:
     if not cancelled:
         if announcement.status == CANCELLED:
             return  # cancelled twice: the first one did it
-        tz = announcement.event.timezone
-        when = to_local(announcement.sent_at, tz) if announcement.sent_at else None
-        raise MessageError(
-            "Too late to cancel: it has already gone"
-            + (f" (at {when:%H:%M} on {when:%-d %b})." if when else ".")
-        )
+        raise MessageError(why_not_waiting("cancel", announcement))
+
+
+def why_not_waiting(verb: str, announcement: Announcement) -> str:
+    """Why an announcement that is no longer scheduled cannot be changed or cancelled."""
+    if announcement.status == CANCELLED:
+        return f"It was cancelled, so there is nothing to {verb}."
+    tz = announcement.event.timezone
+    when = to_local(announcement.sent_at, tz) if announcement.sent_at else None
+    return f"Too late to {verb}: it has already gone" + (
+        f" (at {when:%H:%M} on {when:%-d %b})." if when else "."
+    )
 
 
 def send_due_announcements(now: datetime | None = None) -> int:

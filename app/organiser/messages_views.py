@@ -1,5 +1,6 @@
 """Organiser views for emailing the delegates of an event: write, preview, test, send now or
-schedule; each announcement's page shows its progress and cancels it while it waits."""
+schedule; each announcement's page shows its progress, and changes or cancels it while it
+waits."""
 
 import uuid
 from datetime import datetime
@@ -12,9 +13,14 @@ from app.events.models import Event
 from app.extensions import db
 from app.formutil import options
 from app.messages.drafts import preview_announcement, send_test
-from app.messages.forms import ACTIONS, AnnouncementForm
+from app.messages.forms import ACTIONS, AnnouncementForm, ScheduledAnnouncementForm
 from app.messages.models import SCHEDULED, Announcement
-from app.messages.scheduling import cancel_announcement, schedule_announcement
+from app.messages.scheduling import (
+    cancel_announcement,
+    change_scheduled_announcement,
+    schedule_announcement,
+    why_not_waiting,
+)
 from app.messages.services import (
     MessageError,
     audience_choices,
@@ -28,17 +34,14 @@ from app.messages.services import (
 from app.organiser import bp
 from app.organiser.forms import StatusForm
 from app.outbox.services import batch_progress
-from app.timeutil import to_utc
+from app.timeutil import to_local, to_utc
 
 
 @bp.route("/events/<int:event_id>/messages", methods=["GET", "POST"])
 def messages(event_id: int):
     event = db.get_or_404(Event, event_id, description="No such event.")
     form = AnnouncementForm()
-    choices = audience_choices(event)
-    form.audience.choices = options(
-        [("", "Choose…")] + [(c.key, f"{c.label} ({c.count})") for c in choices]
-    )
+    choices = _audiences(form, event)
     status, extra = 200, {}
     if form.is_submitted():
         action = request.form.get("action") or "send"
@@ -56,6 +59,15 @@ def messages(event_id: int):
     if form.token.errors or not form.token.data:
         form.token.data = uuid.uuid4().hex
     return _page(event, form, choices, **extra), status
+
+
+def _audiences(form: ScheduledAnnouncementForm, event: Event) -> list:
+    """The groups to write to, each with its size, as the form's choices; returns them."""
+    choices = audience_choices(event)
+    form.audience.choices = options(
+        [("", "Choose…")] + [(c.key, f"{c.label} ({c.count})") for c in choices]
+    )
+    return choices
 
 
 def _act(event: Event, form: AnnouncementForm, action: str):
@@ -83,7 +95,7 @@ def _act(event: Event, form: AnnouncementForm, action: str):
         return {"status": 422}
 
 
-def _send_at(event: Event, form: AnnouncementForm) -> datetime | None:
+def _send_at(event: Event, form: ScheduledAnnouncementForm) -> datetime | None:
     """The chosen time in UTC (the form reads it in the event's time zone), or None."""
     if form.send_at.data is None:
         form.send_at.errors.append("Choose the date and time to send it.")
@@ -203,3 +215,50 @@ def cancel_scheduled_announcement(event_id: int, announcement_id: int):
     db.session.commit()
     flash(f"“{announcement.subject}” is cancelled; nobody was sent it.", "info")
     return redirect(_announcement_url(announcement))
+
+
+@bp.route(
+    "/events/<int:event_id>/messages/<int:announcement_id>/edit",
+    methods=["GET", "POST"],
+    endpoint="edit_announcement",
+)
+def edit_scheduled_announcement(event_id: int, announcement_id: int):
+    event, announcement = _announcement_or_404(event_id, announcement_id)
+    if announcement.status != SCHEDULED:
+        return _announcement_page(event, announcement, why_not_waiting("change", announcement)), 409
+    form = ScheduledAnnouncementForm()
+    choices = _audiences(form, event)
+    status, problem = 200, ""
+    if not form.is_submitted():
+        form.audience.data, form.subject.data = announcement.audience, announcement.subject
+        form.body.data = announcement.body
+        form.send_at.data = to_local(announcement.scheduled_for, event.timezone).replace(
+            tzinfo=None
+        )
+    elif not form.validate() or (send_at := _send_at(event, form)) is None:
+        status = 422
+    else:
+        try:
+            change_scheduled_announcement(
+                current_user, announcement, form.audience.data, form.subject.data,
+                form.body.data, send_at,
+            )  # fmt: skip
+        except MessageError as exc:
+            db.session.rollback()
+            if announcement.status != SCHEDULED:  # it went, or was cancelled, meanwhile
+                return _announcement_page(event, announcement, str(exc)), 409
+            status, problem = 422, str(exc)
+        else:
+            db.session.commit()
+            flash(f"“{announcement.subject}” is changed. It still goes only when it is due.",
+                  "success")  # fmt: skip
+            return redirect(_announcement_url(announcement))
+    return render_template(
+        "organiser/announcement_edit.html",
+        event=event,
+        a=announcement,
+        form=form,
+        choices=choices,
+        chosen=next((c for c in choices if c.key == form.audience.data), None),
+        problem=problem,
+    ), status

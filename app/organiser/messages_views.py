@@ -250,7 +250,8 @@ def edit_scheduled_announcement(event_id: int, announcement_id: int):
             status, problem = 422, str(exc)
         else:
             db.session.commit()
-            flash(f"“{announcement.subject}” is changed. It still goes only when it is due.",
+            when = to_local(announcement.scheduled_for, event.timezone)
+            flash(f"“{announcement.subject}” is changed. It goes {when:%a %-d %b at %H:%M}.",
                   "success")  # fmt: skip
             return redirect(_announcement_url(announcement))
     return render_template(

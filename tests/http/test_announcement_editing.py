@@ -85,7 +85,8 @@ def test_a_change_is_what_goes_when_it_is_due(client, outbox, scheduled):
                        body="Car park **C** now.", send_at=_local(event, later))  # fmt: skip
     assert response.status_code == 302
     page = client.get(response.location).text
-    assert "“Parking moved” is changed." in html.unescape(page)
+    when = to_local(later, event.timezone)
+    assert f"“Parking moved” is changed. It goes {when:%a %-d %b at %H:%M}." in html.unescape(page)
     assert "Last changed" in page and "by Olive Organiser" in page
     assert _row(scheduled["a"].id) == (
         "scheduled", "pending_payment", "Parking moved", "Car park **C** now.", later,

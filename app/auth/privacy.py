@@ -20,7 +20,8 @@ from app.checkin.models import CheckIn, EventStaff, ScanLog
 from app.events.models import AgendaSession, Event, SessionStar, Speaker
 from app.extensions import db
 from app.feedback.models import Feedback
-from app.hosts.models import VisitAcceptance
+from app.hosts.brief import acceptance_history
+from app.hosts.models import VisitAcceptance, VisitAcceptanceLog
 from app.outbox.models import FAILED, SENT, OutboxMessage
 from app.questions.services import erase_sensitive_answers
 from app.registration.models import ENDED, EmailLog, Registration, SessionBooking
@@ -33,7 +34,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat(timespec="seconds") + "Z" if value is not None else None
 
 
-def _visit_acceptance(a: VisitAcceptance | None) -> dict:
+def _visit_acceptance(a: VisitAcceptance | None, log: list[VisitAcceptanceLog]) -> dict:
     if a is None:
         return {}
     return {
@@ -41,6 +42,13 @@ def _visit_acceptance(a: VisitAcceptance | None) -> dict:
             "confidentiality_terms_version": a.terms_version,
             "accepted_at": _iso(a.accepted_at),
             "vehicle_registration": a.vehicle_registration or None,
+            "every_acceptance": [
+                {
+                    "confidentiality_terms_version": e.terms_version,
+                    "accepted_at": _iso(e.accepted_at),
+                }
+                for e in log
+            ],
         }
     }
 
@@ -114,6 +122,7 @@ def personal_data(user: User) -> dict:
             select(VisitAcceptance).where(VisitAcceptance.registration_id.in_(reg_ids))
         ).scalars()
     }
+    acceptance_log = acceptance_history(acceptances)
 
     def registration(r: Registration) -> dict:
         answer = feedback.get(r.id)
@@ -151,7 +160,7 @@ def personal_data(user: User) -> dict:
                 "actions": answer.actions,
                 "comments": answer.comments,
             },
-            **_visit_acceptance(acceptances.get(r.id)),
+            **_visit_acceptance(acceptances.get(r.id), acceptance_log.get(r.id, [])),
         }
 
     return {

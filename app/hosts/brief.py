@@ -18,7 +18,14 @@ from sqlalchemy import select
 from app.auth.models import User
 from app.events.models import Event, EventKind
 from app.extensions import db
-from app.hosts.models import PHOTOGRAPHY_RULES, PPE_ITEMS, VisitAcceptance, VisitBrief, VisitTerms
+from app.hosts.models import (
+    PHOTOGRAPHY_RULES,
+    PPE_ITEMS,
+    VisitAcceptance,
+    VisitAcceptanceLog,
+    VisitBrief,
+    VisitTerms,
+)
 from app.hosts.services import HostError, can_host
 from app.registration.models import Registration
 from app.timeutil import utcnow
@@ -226,7 +233,8 @@ def check_consent(event: Event, data: Mapping) -> Consent | None:
 def record_consent(
     registration: Registration, consent: Consent | None, now: datetime | None = None
 ) -> VisitAcceptance | None:
-    """Keep the acceptance; accepting changed terms later replaces the earlier one."""
+    """Keep the acceptance: the latest replaces the one before (with the vehicle for the
+    gate), and every one is added to the log (VisitAcceptanceLog)."""
     if consent is None:
         return None
     row = db.session.get(VisitAcceptance, registration.id)
@@ -237,6 +245,12 @@ def record_consent(
     row.terms_version = consent.terms.version if consent.terms else None
     row.accepted_at = now or utcnow()
     row.vehicle_registration = consent.vehicle_registration
+    db.session.add(
+        VisitAcceptanceLog(
+            registration_id=registration.id, terms_id=row.terms_id,
+            terms_version=row.terms_version, accepted_at=row.accepted_at,
+        )
+    )  # fmt: skip
     db.session.flush()
     return row
 
@@ -249,6 +263,21 @@ def acceptances_for(registration_ids: Iterable[int]) -> dict[int, VisitAcceptanc
         select(VisitAcceptance).where(VisitAcceptance.registration_id.in_(ids))
     ).scalars()
     return {a.registration_id: a for a in rows}
+
+
+def acceptance_history(registration_ids: Iterable[int]) -> dict[int, list[VisitAcceptanceLog]]:
+    """Every acceptance each registration gave, oldest first (1 query)."""
+    ids = list(registration_ids)
+    history: dict[int, list[VisitAcceptanceLog]] = {}
+    if not ids:
+        return history
+    for entry in db.session.execute(
+        select(VisitAcceptanceLog)
+        .where(VisitAcceptanceLog.registration_id.in_(ids))
+        .order_by(VisitAcceptanceLog.accepted_at, VisitAcceptanceLog.id)
+    ).scalars():
+        history.setdefault(entry.registration_id, []).append(entry)
+    return history
 
 
 def needing_acceptance(registrations: Iterable[Registration]) -> set[int]:

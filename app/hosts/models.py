@@ -124,3 +124,14 @@ class VisitAcceptance(db.Model):
     terms_version: Mapped[int | None] = mapped_column(Integer)
     accepted_at: Mapped[datetime] = mapped_column(DateTime)
     vehicle_registration: Mapped[str] = mapped_column(String(12), default="")
+
+
+class VisitAcceptanceLog(db.Model):
+    """Every acceptance ever given, oldest first: VisitAcceptance keeps only the latest (what
+    the gate needs), this keeps that a delegate accepted version 1 before version 2 came."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    registration_id: Mapped[int] = mapped_column(ForeignKey("registration.id"), index=True)
+    terms_id: Mapped[int | None] = mapped_column(ForeignKey("visit_terms.id"))
+    terms_version: Mapped[int | None] = mapped_column(Integer)
+    accepted_at: Mapped[datetime] = mapped_column(DateTime)

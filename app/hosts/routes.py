@@ -22,7 +22,7 @@ from app.auth.roles import check_roles
 from app.events.models import Event
 from app.extensions import db, login_manager
 from app.hosts import after, services
-from app.hosts.brief import brief_for, briefs_for, needing_acceptance
+from app.hosts.brief import acceptance_history, brief_for, briefs_for, needing_acceptance
 from app.hosts.services import HostError
 from app.registration.forms import ActionForm
 from app.registration.models import Registration
@@ -84,6 +84,7 @@ def visit(slug: str):
         event=event,
         applicants=applicants,
         not_accepted=needing_acceptance([a.registration for a in applicants]),
+        accepted=acceptance_history(a.registration.id for a in applicants),
         settings=services.settings_for(event.id),
         brief=brief_for(event.id),
         now=utcnow(),

@@ -11,10 +11,17 @@ from sqlalchemy import func, select
 from app.events.models import EventKind
 from app.extensions import db
 from app.hosts import brief as briefs
-from app.hosts.models import HostMember, VisitAcceptance, VisitBrief, VisitSettings, VisitTerms
+from app.hosts.models import (
+    HostMember,
+    VisitAcceptance,
+    VisitAcceptanceLog,
+    VisitBrief,
+    VisitSettings,
+    VisitTerms,
+)
 from app.registration import services as registrations
 from app.registration.models import Registration
-from app.timeutil import utcnow
+from app.timeutil import to_local, utcnow
 from tests.factories import PASSWORD, make_event, make_organisation, make_user
 from tests.factories_benchmark import make_submission
 
@@ -287,3 +294,33 @@ def test_a_place_given_without_the_form_asks_for_acceptance_on_the_ticket(client
     briefs.withdraw_terms(host, event)
     db.session.commit()
     assert f'href="{url}"' not in client.get("/me/tickets").get_data(as_text=True)
+
+
+def test_every_acceptance_stays_on_record_when_new_terms_are_accepted(client, login, visit):
+    """Accepting version 2 replaces what the gate sees, not the record that version 1 was
+    accepted first: the host's page and the delegate's own data show both, newest first."""
+    event, host, _, applicant = visit
+    _with_brief(event, host)
+    registration = registrations.register_delegate(applicant, event, event.ticket_types[0])
+    db.session.commit()
+    url = f"/me/registrations/{registration.id}/visit-brief"
+    login(applicant)
+    first = utcnow() - timedelta(days=2)
+    briefs.record_consent(registration, briefs.Consent(briefs.current_terms(event.id), ""), first)
+    db.session.commit()
+    briefs.save_terms(host, event, "New terms.")
+    db.session.commit()
+    assert client.post(url, data={"visit_consent": "2"}).status_code == 302
+    log = db.session.execute(
+        select(VisitAcceptanceLog.terms_version).order_by(VisitAcceptanceLog.id)
+    ).scalars()
+    assert list(log) == [1, 2]
+    assert db.session.get(VisitAcceptance, registration.id).terms_version == 2
+    data = json.loads(client.get("/me/data.json").data)
+    every = data["registrations"][0]["site_visit_terms_accepted"]["every_acceptance"]
+    assert [e["confidentiality_terms_version"] for e in every] == [1, 2]
+    login(host)
+    page = client.get("/host/visit-loddon").get_data(as_text=True)
+    when = to_local(first, event.timezone)
+    assert f"; before that, terms version 1 on {when:%-d %b %Y, %H:%M}" in page
+    assert "Accepted terms version 2 on " in page

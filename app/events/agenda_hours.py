@@ -2,7 +2,8 @@
 
 A session created or edited through its form may sit anywhere on the event's days (a dinner
 after the close, an early registration desk); a drag in the builder that lands outside the
-hours is far more often a slip of the mouse, so the builder refuses it and says why.
+hours is far more often a slip of the mouse, so the builder refuses it and says why (unless
+the session was outside them already: see agenda_services._check_stays_within_hours).
 """
 
 from __future__ import annotations

@@ -217,24 +217,33 @@ def update_session(actor: User, session: AgendaSession, data: SessionData) -> Ag
 def move_session(
     actor: User, session: AgendaSession, starts_at: datetime, room_id: int | None
 ) -> AgendaSession:
-    """Drag and drop: a new start and room, the same length, inside the event's hours."""
+    """Drag and drop: a new start and room, the same length, inside the event's hours (unless
+    it was outside them already)."""
     data = SessionData.of(session)
     data.ends_at = starts_at + (session.ends_at - session.starts_at)
     data.starts_at, data.room_id = starts_at, room_id
-    _check_within_hours(session.event, data)
+    _check_stays_within_hours(session, data)
     return update_session(actor, session, data)
 
 
 def resize_session(actor: User, session: AgendaSession, ends_at: datetime) -> AgendaSession:
-    """Drag the lower edge: a new end, inside the event's hours."""
+    """Drag the lower edge: a new end, inside the event's hours (unless it was outside them
+    already)."""
     data = SessionData.of(session)
     data.ends_at = ends_at
     if ends_at > data.starts_at:  # a backwards end gets the clearer "must end after it starts"
-        _check_within_hours(session.event, data)
+        _check_stays_within_hours(session, data)
     return update_session(actor, session, data)
 
 
-def _check_within_hours(event: Event, data: SessionData) -> None:
+def _check_stays_within_hours(session: AgendaSession, data: SessionData) -> None:
+    """A drag may not take a session out of the event's hours: that is far more often a slip
+    of the mouse than a plan. One its form already put outside them (a dinner after the
+    close, an early registration desk) was placed there on purpose, and may be dragged about
+    there like any other; the event's dates still bound it (check_session)."""
+    event = session.event
+    if outside_hours(event, session.starts_at, session.ends_at) is not None:
+        return
     reason = outside_hours(event, data.starts_at, data.ends_at)
     if reason is not None:
         raise AgendaError(reason)

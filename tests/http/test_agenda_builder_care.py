@@ -113,3 +113,39 @@ def test_the_evening_of_a_two_day_event_is_inside_its_hours(client, login):
     late = client.post(url, json={"day": second, "start": "16:00"})
     assert late.status_code == 409 and "(00:00–16:00)" in late.get_json()["message"]
     assert _where(session.id)[0] == event.starts_at + timedelta(hours=12)
+
+
+def test_a_session_placed_outside_the_hours_on_purpose_can_be_dragged_there(client, login):
+    """A dinner after the close, put there through its form, can be moved and lengthened in
+    the evening; a session inside the hours still cannot be dragged into it."""
+    event = make_event(starts_at=next_winter_day(), hours=8)  # 08:00–16:00, London = UTC
+    dinner = make_session(event, title="Dinner", start_offset=timedelta(hours=11), minutes=120)
+    talk = make_session(event, title="Talk", start_offset=timedelta(hours=1), minutes=60)
+    login(organiser())
+    db.session.commit()
+    base = f"/organiser/events/{event.id}/agenda/sessions"
+    day = event.starts_at.date().isoformat()
+    moved = client.post(f"{base}/{dinner.id}/move", json={"day": day, "start": "19:30"})
+    assert moved.status_code == 200
+    assert client.post(f"{base}/{dinner.id}/resize", json={"end": "22:30"}).status_code == 200
+    starts, ends, _ = _where(dinner.id)
+    assert (starts, ends) == (
+        event.starts_at + timedelta(hours=11, minutes=30),
+        event.starts_at + timedelta(hours=14, minutes=30),
+    )
+    # Still bounded by the event's dates: not onto a day the event does not have.
+    next_day = (event.starts_at + timedelta(days=1)).date().isoformat()
+    away = client.post(f"{base}/{dinner.id}/move", json={"day": next_day, "start": "19:30"})
+    assert away.status_code in (400, 409, 422) and _where(dinner.id)[0] == starts
+    # Brought inside the hours, it is an ordinary session again.
+    assert (
+        client.post(f"{base}/{dinner.id}/move", json={"day": day, "start": "13:00"}).status_code
+        == 200
+    )
+    back_out = client.post(f"{base}/{dinner.id}/move", json={"day": day, "start": "19:30"})
+    assert (
+        back_out.status_code == 409
+        and "outside the event's hours" in back_out.get_json()["message"]
+    )
+    refused = client.post(f"{base}/{talk.id}/move", json={"day": day, "start": "18:00"})
+    assert refused.status_code == 409 and _where(talk.id)[0] == event.starts_at + timedelta(hours=1)

@@ -12,7 +12,7 @@ DEMO_LOGINS = [
     ("door@example.com", "door", "door staff for every demo event"),
     ("delegate@example.com", "delegate", "delegate with a benchmark and a conference ticket"),
     ("speaker@example.com", "speaker", "speaker account that edits its own profile"),
-    ("host@example.com", "host", "host of the innovation centre's site visit (approves visitors)"),
+    ("host@example.com", "host", "host of the innovation centre's site visits (approves visitors)"),
 ]
 
 # Later steps (benchmark results, registrations) plug in here; each takes the context dict.

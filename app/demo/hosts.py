@@ -1,27 +1,46 @@
 """Demo hosts: the engineering innovation centre hosts its visit, approves each visitor, asks
 them to accept its safety brief (all five items of PPE, no photography, a gatehouse that wants
 number plates) and version 1 of its confidentiality terms, and has one applicant waiting, whose
-business shares its benchmark band with hosts."""
+business shares its benchmark band with hosts. It also hosted a visit four months ago, so the
+host's page has an attendance and visitors' (anonymous) feedback to show."""
 
 from __future__ import annotations
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from app.auth import membership
 from app.auth.models import Organisation, Role, User
 from app.benchmark.questionnaire import current_questionnaire
+from app.checkin.models import CheckIn
 from app.demo import benchmark as demo_benchmark
+from app.events.models import Event, EventKind, EventStatus, TicketType
 from app.extensions import db
+from app.feedback.models import Feedback
 from app.hosts import brief as visit_brief
 from app.hosts.models import HostMember, VisitSettings
 from app.registration import emails
 from app.registration import services as registrations
+from app.registration.models import Registration
+from app.registration.models import RegistrationStatus as S
+from app.registration.tickets import new_ticket_secret
+from app.timeutil import to_local, to_utc
 
 HOST_ORG = ("Fenland Engineering Innovation Centre Ltd", "13377010", "72", "large", 260, "NR14 8FB")
 HOST_PILLARS = ("automation", "innovation")
 VISIT_SLUG = "site-visit-innovation-centre"
 APPLICANT = 7  # a delegate index: waits for the host's decision
+
+PAST_VISIT_SLUG = "site-visit-innovation-centre-earlier"
+PAST_VISITORS = range(1, 8)  # delegate indexes: seven came, six scanned in at the gate
+# (rating, would recommend, pillars they will act on, what they will change, comments)
+PAST_FEEDBACK = [
+    (5, True, ["automation"], "Pilot a cobot on the packing line.", "Worth the drive."),
+    (4, True, ["automation", "innovation"], "Cost a vision check for incoming parts.", ""),
+    (5, True, ["innovation"], "Book a day on the centre's 3D printers for prototypes.", ""),
+    (4, True, ["automation"], "Ask our integrator about a second robot cell.", "Good lunch."),
+    (3, False, ["innovation"], "", "More time on the shop floor, less in the meeting room."),
+]
 
 CONFIDENTIALITY = """\
 Some of the equipment you will see belongs to client projects. You agree not to disclose what
@@ -89,5 +108,63 @@ def load(ctx: dict) -> None:
             applicant, visit, visit.ticket_types[0], now=now
         )
     visit_brief.record_consent(registration, visit_brief.Consent(terms, "AB12 CDE"), now)
+    _past_visit(ctx, org, visit)
     ctx["host"] = host
     db.session.flush()
+
+
+def _past_visit(ctx: dict, org: Organisation, upcoming: Event) -> None:
+    """The centre's previous visit: held four months ago, with its attendance and feedback."""
+    day = to_local(ctx["now"]).date() - timedelta(days=120)
+    starts = to_utc(datetime.combine(day, time(13)))
+    visitors = [ctx["delegates"][i] for i in PAST_VISITORS]
+    event = Event(
+        slug=PAST_VISIT_SLUG, title="Site visit: Fenland Engineering Innovation Centre (earlier)",
+        kind=EventKind.SITE_VISIT, venue=upcoming.venue, host_organisation=org,
+        summary="The centre's previous open afternoon: robot cells, vision systems, 3D printing.",
+        description="Held earlier this year; the next visit is in the programme above.",
+        starts_at=starts, ends_at=starts + timedelta(hours=3), status=EventStatus.PUBLISHED,
+        capacity=12, seats_taken=len(visitors), requires_benchmark=True,
+        pillars=list(HOST_PILLARS),
+    )  # fmt: skip
+    ticket = TicketType(name="Visitor", price_pence=0, position=0, seats_taken=len(visitors))
+    event.ticket_types = [ticket]
+    db.session.add(event)
+    db.session.flush()
+    came = []
+    for n, user in enumerate(visitors):
+        registered = starts - timedelta(days=21 - n)
+        registration = Registration(
+            event_id=event.id, user_id=user.id, ticket_type_id=ticket.id, status=S.CONFIRMED,
+            active_user_id=user.id, holds_seat=True, ticket_secret=new_ticket_secret(),
+            confirmed_at=registered, created_at=registered,
+            event_reminder_sent_at=starts - timedelta(days=2),
+        )  # fmt: skip
+        db.session.add(registration)
+        came.append(registration)
+    db.session.flush()
+    for n, registration in enumerate(came[:-1]):  # the last one did not come
+        db.session.add(
+            CheckIn(
+                event_id=event.id,
+                registration_id=registration.id,
+                point_key="door",
+                checked_in_at=starts - timedelta(minutes=15 - 2 * n),
+                staff_id=ctx["door"].id,
+                device="Gatehouse phone",
+            )  # fmt: skip
+        )
+    for registration, (rating, recommend, pillars, actions, comments) in zip(
+        came, PAST_FEEDBACK, strict=False
+    ):
+        db.session.add(
+            Feedback(
+                registration_id=registration.id,
+                event_id=event.id,
+                rating=rating,
+                recommend=recommend,
+                pillars=pillars,
+                actions=actions,
+                comments=comments,
+            )  # fmt: skip
+        )

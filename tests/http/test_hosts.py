@@ -253,3 +253,15 @@ def test_demo_host_login_and_the_approval_visit(client):
     box = re.search(r'<input[^>]*type="checkbox"[^>]*>', form[form.index("PPE") - 2000 :])
     assert box and "required" in box.group(0)
     assert "I will wear the PPE in the safety brief" in form
+
+
+def test_the_demo_host_sees_the_previous_visit_and_its_anonymous_feedback(client):
+    seed_demo()
+    db.session.commit()
+    client.post("/auth/login", data={"email": "host@example.com", "password": "host"})
+    index = client.get("/host").get_data(as_text=True)
+    assert "Site visit: Fenland Engineering Innovation Centre (earlier)" in index
+    page = client.get("/host/site-visit-innovation-centre-earlier").get_data(as_text=True)
+    assert "Pilot a cobot on the packing line." in page  # five answered: enough to show
+    assert "Worth the drive." in page
+    assert "<strong>1</strong> visitor's business later recorded outcomes" in page

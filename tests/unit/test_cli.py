@@ -18,9 +18,9 @@ def test_seed_demo_loads_the_programme_and_is_idempotent(runner):
     assert result.exit_code == 0, result.output
     assert "organiser@example.com" in result.output
     first = _counts()
-    # conference, three site visits, a workshop, a past workshop, and the outcomes demo's
-    # last-year conference and masterclass
-    assert first[1] == 8
+    # conference, three site visits, a workshop, a past workshop, the innovation centre's past
+    # visit, and the outcomes demo's last-year conference and masterclass
+    assert first[1] == 9
     conference = db.session.execute(
         select(Event).where(Event.slug == "productivity-journey")
     ).scalar_one()

@@ -230,11 +230,7 @@ def edit_scheduled_announcement(event_id: int, announcement_id: int):
     choices = _audiences(form, event)
     status, problem = 200, ""
     if not form.is_submitted():
-        form.audience.data, form.subject.data = announcement.audience, announcement.subject
-        form.body.data = announcement.body
-        form.send_at.data = to_local(announcement.scheduled_for, event.timezone).replace(
-            tzinfo=None
-        )
+        _fill(form, announcement, event)
     elif not form.validate() or (send_at := _send_at(event, form)) is None:
         status = 422
     else:
@@ -263,3 +259,11 @@ def edit_scheduled_announcement(event_id: int, announcement_id: int):
         chosen=next((c for c in choices if c.key == form.audience.data), None),
         problem=problem,
     ), status
+
+
+def _fill(form: ScheduledAnnouncementForm, announcement: Announcement, event: Event) -> None:
+    """The form as the announcement stands, its time in the event's time zone."""
+    form.audience.data, form.subject.data = announcement.audience, announcement.subject
+    form.body.data = announcement.body
+    local = to_local(announcement.scheduled_for, event.timezone)
+    form.send_at.data = local.replace(tzinfo=None)

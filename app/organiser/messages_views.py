@@ -228,9 +228,11 @@ def edit_scheduled_announcement(event_id: int, announcement_id: int):
         return _announcement_page(event, announcement, why_not_waiting("change", announcement)), 409
     form = ScheduledAnnouncementForm()
     choices = _audiences(form, event)
-    status, problem = 200, ""
+    status, problem, preview = 200, "", None
     if not form.is_submitted():
         _fill(form, announcement, event)
+    elif request.form.get("action") == "preview":  # shows the changes, saves nothing
+        status, problem, preview = _previewed(form, event)
     elif not form.validate() or (send_at := _send_at(event, form)) is None:
         status = 422
     else:
@@ -258,6 +260,7 @@ def edit_scheduled_announcement(event_id: int, announcement_id: int):
         choices=choices,
         chosen=next((c for c in choices if c.key == form.audience.data), None),
         problem=problem,
+        preview=preview,
     ), status
 
 
@@ -267,3 +270,14 @@ def _fill(form: ScheduledAnnouncementForm, announcement: Announcement, event: Ev
     form.body.data = announcement.body
     local = to_local(announcement.scheduled_for, event.timezone)
     form.send_at.data = local.replace(tzinfo=None)
+
+
+def _previewed(form: ScheduledAnnouncementForm, event: Event) -> tuple[int, str, object]:
+    """(status, problem, preview) for the form's Preview button: nothing is written."""
+    if not form.validate():
+        return 422, "", None
+    try:
+        draft = (form.audience.data, form.subject.data, form.body.data)
+        return 200, "", preview_announcement(current_user, event, *draft)
+    except MessageError as exc:
+        return 422, str(exc), None

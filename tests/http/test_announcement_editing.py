@@ -174,3 +174,17 @@ def test_only_organisers_change_announcements_and_only_their_events(client, logi
     login(door)
     assert _change(client, scheduled, subject="Door staff wrote this").status_code == 403
     assert _row(scheduled["a"].id)[2] == "Parking"
+
+
+def test_preview_shows_the_changed_email_and_saves_nothing(client, scheduled):
+    before = _row(scheduled["a"].id)
+    response = _change(client, scheduled, action="preview", subject="Parking moved",
+                       body="Car park **C** now.")  # fmt: skip
+    assert response.status_code == 200
+    page = html.unescape(response.text)
+    assert "Exactly as Ann Confirmed, the first of the group, will receive it." in page
+    assert "<strong>C</strong>" in page and 'value="Parking moved"' in page
+    assert _row(scheduled["a"].id) == before
+    bad = _change(client, scheduled, action="preview", subject="")
+    assert bad.status_code == 422 and "This field is required" in bad.text
+    assert _row(scheduled["a"].id) == before

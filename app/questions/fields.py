@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from app.events.models import Event
 from app.questions.models import QuestionKind, RegistrationQuestion
-from app.questions.services import OTHER, field_name
+from app.questions.services import OTHER, field_name, who_sees
 
 K = QuestionKind
 
@@ -22,6 +23,7 @@ class QuestionField:
     error: str | None
     ticket_note: str
     described_by: str
+    seen_by: str  # who sees a sensitive answer (who_sees); "" for the others
 
 
 def _getlist(data, name: str) -> list[str]:
@@ -36,6 +38,7 @@ def question_fields(
     data: Mapping,
     errors: Mapping[int, str],
     ticket_names: Mapping[int, str],
+    event: Event,
 ) -> list[QuestionField]:
     out = []
     for q in questions:
@@ -61,6 +64,7 @@ def question_fields(
                 q=q, name=name, options=options, input_type=input_type,
                 given=_getlist(data, name), other=" ".join(_getlist(data, f"{name}-other")),
                 error=error, ticket_note=note, described_by=" ".join(described),
+                seen_by=who_sees(q, event) if q.sensitive else "",
             )
         )  # fmt: skip
     return out

@@ -45,8 +45,9 @@ class RegistrationQuestion(db.Model):
     # Consent questions link their text: an address elsewhere, or terms kept here (Markdown).
     link_url: Mapped[str] = mapped_column(String(500), default="")
     terms_text: Mapped[str] = mapped_column(Text, default="")
-    # Sensitive answers (health, access) are for organisers and the delegate only, and are
-    # deleted with the delegate's account.
+    # Sensitive answers (health, access) are for organisers and the delegate (access needs
+    # also for the door and a site visit's host: services.who_sees), and are deleted with the
+    # delegate's account.
     sensitive: Mapped[bool] = mapped_column(default=False)
     # Empty: every ticket type of the event asks it.
     ticket_type_ids: Mapped[list[int]] = mapped_column(JSON, default=list)

@@ -35,7 +35,7 @@ def form_context(event: Event, data, errors, questions=None) -> dict:
     if questions is None:
         questions = services.questions_for(event.id)
     names = {t.id: t.name for t in event.ticket_types}
-    return {"question_fields": question_fields(questions, data, errors, names)}
+    return {"question_fields": question_fields(questions, data, errors, names, event)}
 
 
 @bp.route("/me/registrations/<int:registration_id>/answers", methods=["GET", "POST"])
@@ -80,6 +80,6 @@ def edit_answers(registration_id: int):
         editable=editable,
         cutoff=services.answers_cutoff(event),
         answers=[(q, services.display(answers.get(q.id))) for q in asked],
-        question_fields=question_fields(asked, data, errors, names),
+        question_fields=question_fields(asked, data, errors, names, event),
         form=ActionForm(),
     ), status

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, func, select
 
 from app.auth.models import User
-from app.events.models import Event
+from app.events.models import Event, EventKind
 from app.extensions import db
 from app.questions.models import (
     CHOICE_KINDS,
@@ -32,6 +32,11 @@ MAX_QUESTIONS = 30
 MAX_CHOICES = 30
 TEXT_LIMITS = {K.SHORT_TEXT: 200, K.LONG_TEXT: 2000}
 OTHER_LIMIT = 200
+
+ACCESS_HELP = (
+    "Anything that would help you take part: step-free access, a hearing loop, seating, a "
+    "quiet room, a companion."
+)
 
 PRESETS = {
     "dietary": {
@@ -54,11 +59,23 @@ PRESETS = {
     "access": {
         "label": "Access needs",
         "kind": K.LONG_TEXT,
-        "help_text": "Anything that would help you take part: step-free access, a hearing "
-        "loop, seating, a quiet room, a companion. Only the organisers see this.",
+        # Who sees the answer is said beside the question (who_sees), per event.
+        "help_text": ACCESS_HELP,
         "sensitive": True,
     },
 }
+
+
+def who_sees(question: RegistrationQuestion, event: Event) -> str:
+    """Who sees the answer to a sensitive question, as the form says it beside the question.
+    Access needs go to the door (door_list, search) and, on a hosted site visit, to its host's
+    gatehouse list, because they are the ones who must provide for them; every other
+    sensitive answer stays with the organisers."""
+    if question.preset != "access":
+        return "only the organisers see this"
+    if event.kind == EventKind.SITE_VISIT and event.host_organisation_id is not None:
+        return "seen by the organisers, the door staff and the host business, to provide for it"
+    return "seen by the organisers and the door staff, to provide for it"
 
 
 class QuestionError(ValueError):

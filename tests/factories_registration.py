@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from app.auth.models import Organisation
 from app.benchmark.models import BenchmarkResponse
 from app.extensions import db
+from app.registration.models import Registration
 from app.timeutil import utcnow
 from tests.factories import make_organisation, make_user
 
@@ -39,4 +40,15 @@ def make_delegate(benchmark: bool = True, **kw):
     user = make_user(organisation=org, **kw)
     if benchmark:
         make_benchmark(org, user=user)
+    return user
+
+
+def registered_user(event, name: str | None = None, status: str = "confirmed"):
+    """A new user holding a registration for `event` in `status` (flushed); returns the user."""
+    user = make_user(name=name) if name else make_user()
+    db.session.add(
+        Registration(event=event, user=user, ticket_type=event.ticket_types[0], status=status,
+                     active_user_id=user.id)
+    )  # fmt: skip
+    db.session.flush()
     return user

@@ -12,18 +12,14 @@ from datetime import datetime, time, timedelta
 from app.auth import membership
 from app.auth.models import Organisation, Role, User
 from app.benchmark.questionnaire import current_questionnaire
-from app.checkin.models import CheckIn
 from app.demo import benchmark as demo_benchmark
+from app.demo import past
 from app.events.models import Event, EventKind, EventStatus, TicketType
 from app.extensions import db
-from app.feedback.models import Feedback
 from app.hosts import brief as visit_brief
 from app.hosts.models import HostMember, VisitSettings
 from app.registration import emails
 from app.registration import services as registrations
-from app.registration.models import Registration
-from app.registration.models import RegistrationStatus as S
-from app.registration.tickets import new_ticket_secret
 from app.timeutil import to_local, to_utc
 
 HOST_ORG = ("Fenland Engineering Innovation Centre Ltd", "13377010", "72", "large", 260, "NR14 8FB")
@@ -131,40 +127,6 @@ def _past_visit(ctx: dict, org: Organisation, upcoming: Event) -> None:
     event.ticket_types = [ticket]
     db.session.add(event)
     db.session.flush()
-    came = []
-    for n, user in enumerate(visitors):
-        registered = starts - timedelta(days=21 - n)
-        registration = Registration(
-            event_id=event.id, user_id=user.id, ticket_type_id=ticket.id, status=S.CONFIRMED,
-            active_user_id=user.id, holds_seat=True, ticket_secret=new_ticket_secret(),
-            confirmed_at=registered, created_at=registered,
-            event_reminder_sent_at=starts - timedelta(days=2),
-        )  # fmt: skip
-        db.session.add(registration)
-        came.append(registration)
-    db.session.flush()
-    for n, registration in enumerate(came[:-1]):  # the last one did not come
-        db.session.add(
-            CheckIn(
-                event_id=event.id,
-                registration_id=registration.id,
-                point_key="door",
-                checked_in_at=starts - timedelta(minutes=15 - 2 * n),
-                staff_id=ctx["door"].id,
-                device="Gatehouse phone",
-            )  # fmt: skip
-        )
-    for registration, (rating, recommend, pillars, actions, comments) in zip(
-        came, PAST_FEEDBACK, strict=False
-    ):
-        db.session.add(
-            Feedback(
-                registration_id=registration.id,
-                event_id=event.id,
-                rating=rating,
-                recommend=recommend,
-                pillars=pillars,
-                actions=actions,
-                comments=comments,
-            )  # fmt: skip
-        )
+    came = past.confirmed(event, visitors)
+    past.check_in(event, came[:-1], ctx["door"], "Gatehouse phone")  # the last one did not come
+    past.give_feedback(event, came, PAST_FEEDBACK)

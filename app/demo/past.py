@@ -50,9 +50,18 @@ def load(ctx: dict) -> None:
     event.ticket_types = [ticket]
     db.session.add(event)
     db.session.flush()
+    registrations = confirmed(event, delegates)
+    check_in(event, registrations[:ATTENDED], ctx["door"], "Entrance phone")
+    give_feedback(event, registrations, FEEDBACK)
+
+
+def confirmed(event: Event, users) -> list[Registration]:
+    """A confirmed ticket each for `users`, booked in the three weeks before the event and
+    reminded two days before it (flushed)."""
+    ticket = event.ticket_types[0]
     registrations = []
-    for n, user in enumerate(delegates):
-        registered = starts - timedelta(days=20 - n)
+    for n, user in enumerate(users):
+        registered = event.starts_at - timedelta(days=20 - n)
         registrations.append(
             Registration(
                 event_id=event.id,
@@ -64,24 +73,33 @@ def load(ctx: dict) -> None:
                 ticket_secret=new_ticket_secret(),
                 confirmed_at=registered,
                 created_at=registered,
-                event_reminder_sent_at=starts - timedelta(days=2),
+                event_reminder_sent_at=event.starts_at - timedelta(days=2),
             )  # fmt: skip
         )
     db.session.add_all(registrations)
     db.session.flush()
-    for n, registration in enumerate(registrations[:ATTENDED]):
+    return registrations
+
+
+def check_in(event: Event, registrations, door, device: str) -> None:
+    """Each of `registrations` scanned in at the door, a few minutes apart, before the start."""
+    for n, registration in enumerate(registrations):
         db.session.add(
             CheckIn(
                 event_id=event.id,
                 registration_id=registration.id,
                 point_key="door",
-                checked_in_at=starts - timedelta(minutes=25 - 3 * n),
-                staff_id=ctx["door"].id,
-                device="Entrance phone",
+                checked_in_at=event.starts_at - timedelta(minutes=25 - 3 * n),
+                staff_id=door.id,
+                device=device,
             )  # fmt: skip
         )
-    for registration, (rating, recommend, pillars, actions) in zip(
-        registrations, FEEDBACK, strict=False
+
+
+def give_feedback(event: Event, registrations, answers) -> None:
+    """One answer each, in order: (rating, would recommend, pillars, actions[, comments])."""
+    for registration, (rating, recommend, pillars, actions, *comments) in zip(
+        registrations, answers, strict=False
     ):
         db.session.add(
             Feedback(
@@ -91,7 +109,7 @@ def load(ctx: dict) -> None:
                 recommend=recommend,
                 pillars=pillars,
                 actions=actions,
-                comments="",
+                comments=comments[0] if comments else "",
             )  # fmt: skip
         )
     db.session.flush()

@@ -13,19 +13,9 @@ from app.messages.scheduling import change_scheduled_announcement, send_due_anno
 from app.messages.services import MessageError
 from app.outbox.delivery import deliver_due
 from app.outbox.models import OutboxMessage
-from app.registration.models import Registration
 from app.timeutil import to_local, utcnow
 from tests.factories import make_event, make_user
-
-
-def _register(event, name, status):
-    user = make_user(name=name)
-    db.session.add(
-        Registration(event=event, user=user, ticket_type=event.ticket_types[0], status=status,
-                     active_user_id=user.id)
-    )  # fmt: skip
-    db.session.flush()
-    return user
+from tests.factories_registration import registered_user
 
 
 def _local(event, moment) -> str:
@@ -37,8 +27,8 @@ def scheduled(client, login):
     """An organiser signed in, and an announcement to the confirmed delegates due tomorrow."""
     event = make_event(title="Productivity Forum")
     people = {
-        "ann": _register(event, "Ann Confirmed", "confirmed"),
-        "cy": _register(event, "Cy Payment", "pending_payment"),
+        "ann": registered_user(event, "Ann Confirmed", "confirmed"),
+        "cy": registered_user(event, "Cy Payment", "pending_payment"),
     }
     boss = make_user(role="organiser", name="Olive Organiser")
     db.session.commit()

@@ -16,29 +16,20 @@ from app.outbox.delivery import deliver_due
 from app.outbox.models import OutboxMessage
 from app.registration.models import EmailLog, Registration
 from app.timeutil import to_local, utcnow
-from tests.factories import make_event, make_user, organiser
+from tests.factories import make_event, organiser
+from tests.factories_registration import registered_user
 
 TOKEN = "a" * 32
-
-
-def _register(event, name, status):
-    user = make_user(name=name)
-    db.session.add(
-        Registration(event=event, user=user, ticket_type=event.ticket_types[0], status=status,
-                     active_user_id=user.id)
-    )  # fmt: skip
-    db.session.flush()
-    return user
 
 
 @pytest.fixture
 def setup():
     event = make_event(title="Productivity Forum")
     people = {
-        "ann": _register(event, "Ann Confirmed", "confirmed"),
-        "abe": _register(event, "Abe Confirmed", "confirmed"),
-        "cy": _register(event, "Cy Payment", "pending_payment"),
-        "dee": _register(event, "Dee Waiting", "waitlisted"),
+        "ann": registered_user(event, "Ann Confirmed", "confirmed"),
+        "abe": registered_user(event, "Abe Confirmed", "confirmed"),
+        "cy": registered_user(event, "Cy Payment", "pending_payment"),
+        "dee": registered_user(event, "Dee Waiting", "waitlisted"),
     }
     boss = organiser()
     db.session.commit()
@@ -150,7 +141,7 @@ def test_a_scheduled_announcement_goes_once_when_due_to_the_group_as_it_is_then(
     listed = client.get(f"/organiser/events/{event.id}/messages").text
     assert f"Goes {when:%a %-d %b %Y, %H:%M} ({event.timezone})" in listed
     # Someone confirmed before it goes is included.
-    late = _register(event, "Lee Late", "confirmed")
+    late = registered_user(event, "Lee Late", "confirmed")
     db.session.commit()
     assert send_due_announcements(now=due - timedelta(minutes=1)) == 0
     assert send_due_announcements(now=due) == 1
@@ -271,7 +262,7 @@ def test_queuing_writes_one_complete_row_per_person_in_statements_that_do_not_gr
     with count_queries() as few:
         assert _post(client, event, audience="everyone").status_code == 302
     for n in range(30):
-        _register(event, f"Extra {n:02}", "confirmed")
+        registered_user(event, f"Extra {n:02}", "confirmed")
     db.session.commit()
     with count_queries() as many:
         assert _post(client, event, audience="everyone", token="b" * 32).status_code == 302
@@ -370,7 +361,7 @@ def test_a_scheduled_announcement_counts_its_group_as_it_is_now(client, login, s
     due = utcnow() + timedelta(days=1)
     response = _post(client, event, action="schedule", send_at=_local(event, due))
     assert "2 people today" in client.get(response.location).text
-    _register(event, "Lee Late", "confirmed")
+    registered_user(event, "Lee Late", "confirmed")
     db.session.commit()
     assert "3 people today" in client.get(response.location).text
     listed = client.get(f"/organiser/events/{event.id}/messages").text

@@ -1,10 +1,13 @@
 """Error pages in the site's style, and JSON errors for API callers. Never a bare 500."""
 
+from urllib.parse import urlsplit
+
 from flask import Flask, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from app.extensions import db
+from app.urls import local_path
 
 _TITLES = {
     400: "That request could not be understood",
@@ -12,8 +15,10 @@ _TITLES = {
     403: "You do not have access to this page",
     404: "Page not found",
     405: "Method not allowed",
+    409: "That could not be done",
     413: "That upload is too large",
     415: "That request is in a format this page does not take",
+    422: "Please check what you sent",
     429: "Too many requests",
     500: "Something went wrong",
 }
@@ -36,12 +41,22 @@ def wants_json() -> bool:
     )
 
 
+def _page_before() -> str | None:
+    """The page of this site the person came from (say, the form that was refused), to go
+    back to; None when they came from elsewhere or from this very address."""
+    parts = urlsplit(request.referrer or "")
+    if parts.netloc != request.host:
+        return None
+    back = local_path(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return back if back and back != request.full_path.rstrip("?") else None
+
+
 def error_response(code: int, message: str):
     if wants_json():
         return jsonify(error=_TITLES.get(code, "Error"), message=message), code
     return (
         render_template("errors/error.html", code=code, title=_TITLES.get(code, "Error"),
-                        message=message),
+                        message=message, back=_page_before()),
         code,
     )  # fmt: skip
 

@@ -40,6 +40,7 @@ def date_range(starts: datetime, ends: datetime, tz: str = LONDON) -> str:
 
 def register_template_helpers(app: Flask) -> None:
     from app.hosts.brief import postcode_map_url
+    from app.hosts.gate import hosts_visits
     from app.organiser import links
 
     @app.context_processor
@@ -61,3 +62,5 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["registration_status"] = status_label
     app.jinja_env.globals["date_range"] = date_range
     app.jinja_env.globals["stripe_enabled"] = lambda: bool(app.config.get("STRIPE_SECRET_KEY"))
+    # The navigation's "Site visits" link, for a host business's members.
+    app.jinja_env.globals["hosts_visits"] = hosts_visits

@@ -92,6 +92,7 @@ class User(UserMixin, db.Model):
 
     # The signed-in browser's LoginSession key, set by the user loader or on signing in.
     login_key = None  # str | None, never stored
+    hosts_visits = None  # bool once read with the sign-in (auth.sessions), never stored
 
     @property
     def email_verified(self) -> bool:

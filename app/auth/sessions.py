@@ -18,6 +18,7 @@ from sqlalchemy import bindparam, select, update
 
 from app.auth.models import LoginSession, User, password_fingerprint, role_allows, role_is_organiser
 from app.extensions import db
+from app.hosts.models import HostMember
 from app.timeutil import utcnow
 
 # Views whose current_user is a SignedInActor, not a User: endpoint → how it reads a row,
@@ -60,8 +61,15 @@ def _live(query):
     )
 
 
+# Whether the user hosts site visits for their business (the navigation's "Site visits"),
+# read with the sign-in rather than by a query of its own on every page.
+_HOSTS_VISITS = (
+    select(HostMember.user_id)
+    .where(HostMember.user_id == User.id, HostMember.organisation_id == User.organisation_id)
+    .exists()
+)
 # Built once: run on every signed-in request, composing them each time cost more than running.
-_LIVE_SIGN_IN = _live(select(User))
+_LIVE_SIGN_IN = _live(select(User, _HOSTS_VISITS))
 LIVE_ACTOR = _live(
     select(User.id, User.name, User.role, User.organisation_id, User.active, User.password_hash)
 )
@@ -84,9 +92,11 @@ def user_for_login_id(login_id: str, now: datetime | None = None) -> User | None
     if parsed is None:
         return None
     params, fingerprint, key = parsed
-    user = db.session.execute(_LIVE_SIGN_IN, params).scalar_one_or_none()
-    if user is None or not user.is_active:
+    row = db.session.execute(_LIVE_SIGN_IN, params).one_or_none()
+    if row is None or not row[0].is_active:
         return None
+    user = row[0]
+    user.hosts_visits = row[1]
     # A sign-in from before the last password change no longer counts either.
     if not hmac.compare_digest(fingerprint, user.password_fingerprint):
         return None

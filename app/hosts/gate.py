@@ -20,6 +20,12 @@ def hosted_organisation_id(user) -> int | None:
     return row.organisation_id
 
 
+def hosts_visits(user) -> bool:
+    """Whether `user` hosts site visits: as read with their sign-in, else asked now."""
+    known = getattr(user, "hosts_visits", None)
+    return known if known is not None else hosted_organisation_id(user) is not None
+
+
 def requires_approval(event_id: int) -> bool:
     settings = db.session.get(VisitSettings, event_id)
     return bool(settings and settings.requires_approval)

@@ -64,7 +64,12 @@ def index():
 
 @bp.get("/host/<slug>")
 def visit(slug: str):
-    event = _visit(slug)
+    return _visit_page(_visit(slug))
+
+
+def _visit_page(event: Event, rules_error: str | None = None, status: int = 200):
+    """The visit's page; with `rules_error`, the visitor rules as typed and why they were
+    refused."""
     members = []
     if current_user.is_organiser and event.host_organisation_id:
         members = list(
@@ -94,7 +99,9 @@ def visit(slug: str):
         hosts={m.id for m in members if services.is_host(m)},
         status_label=status_label,
         form=ActionForm(),
-    )
+        rules_error=rules_error,
+        typed=request.form if rules_error else None,
+    ), status
 
 
 def _registration(event: Event, registration_id: int) -> Registration:
@@ -142,9 +149,11 @@ def decline(slug: str, registration_id: int):
 
 @bp.post("/host/<slug>/settings")
 def settings(slug: str):
+    event = _visit(slug)
+    if not ActionForm().validate_on_submit():
+        abort(400, "The form had expired: please try again.")
     form = request.form
-
-    def action(event):
+    try:
         services.update_settings(
             current_user,
             event,
@@ -152,9 +161,12 @@ def settings(slug: str):
             excluded_businesses=form.get("excluded_businesses", "")[:5000],
             excluded_sectors=form.get("excluded_sectors", "")[:1000],
         )
-        return "Visit settings saved."
-
-    return _act(slug, action)
+    except HostError as error:  # a mistyped rule: the page again, with what was typed
+        db.session.rollback()
+        return _visit_page(event, rules_error=str(error), status=422)
+    db.session.commit()
+    flash("Visit settings saved.", "success")
+    return redirect(url_for("hosts.visit", slug=slug))
 
 
 @bp.post("/host/<slug>/hosts/<int:user_id>")

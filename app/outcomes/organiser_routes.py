@@ -133,15 +133,48 @@ def export_xlsx():
     return xlsx_response(rows, _export_name(filters, ".xlsx"), "Funder return")
 
 
-@bp.route("/outcomes/setup", methods=["GET", "POST"])
-def setup():
-    programme = services.current_programme()
-    form = ProgrammeForm(obj=programme)
-    if programme is not None and request.method == "GET":
+def _programme_form(programme: Programme | None, submitted: bool = False) -> ProgrammeForm:
+    """The programme's form: as submitted, or (`submitted` false) as saved."""
+    if submitted:
+        return ProgrammeForm(obj=programme)
+    form = ProgrammeForm(formdata=None, obj=programme)
+    if programme is not None:
         for indicator in programme.indicators:
             field = getattr(form, TARGET_PREFIX + indicator.key, None)
             if field is not None:
                 field.data = indicator.target
+    return form
+
+
+def _setup_page(form, programme, *, indicator_form=None, network_form=None, status=200):
+    """The set-up page; a refused indicator or network comes back in its own form, with what
+    was typed and why it was refused."""
+    events = db.session.execute(select(Event).order_by(Event.starts_at.desc())).scalars().all()
+    return render_template(
+        "outcomes/setup.html",
+        form=form,
+        programme=programme,
+        indicator_form=indicator_form or IndicatorForm(formdata=None),
+        network_form=network_form or NetworkForm(formdata=None),
+        networks=services.networks(),
+        events=events,
+        event_networks=services.event_networks(),
+        event_network_form=EventNetworkForm(),
+        active="outcomes",
+    ), status
+
+
+def _refused(field, exc: OutcomesError) -> None:
+    if isinstance(exc, OutcomesForbidden):
+        abort(403, str(exc))
+    db.session.rollback()
+    field.errors = [*field.errors, str(exc)]
+
+
+@bp.route("/outcomes/setup", methods=["GET", "POST"])
+def setup():
+    programme = services.current_programme()
+    form = _programme_form(programme, submitted=request.method == "POST")
     if form.validate_on_submit():
         data = services.ProgrammeData(
             form.name.data, form.funder.data or "", form.starts_on.data, form.ends_on.data,
@@ -160,48 +193,39 @@ def setup():
             db.session.commit()
             flash("Programme saved.", "success")
             return redirect(url_for("outcomes.setup"))
-    status = 400 if request.method == "POST" else 200
-    events = db.session.execute(select(Event).order_by(Event.starts_at.desc())).scalars().all()
-    return render_template(
-        "outcomes/setup.html",
-        form=form,
-        programme=programme,
-        indicator_form=IndicatorForm(),
-        network_form=NetworkForm(),
-        networks=services.networks(),
-        events=events,
-        event_networks=services.event_networks(),
-        event_network_form=EventNetworkForm(),
-        active="outcomes",
-    ), status
+    return _setup_page(form, programme, status=400 if request.method == "POST" else 200)
 
 
 @bp.post("/outcomes/indicators")
 def add_indicator():
+    programme = _programme()
     form = IndicatorForm()
-    if not form.validate_on_submit():
-        abort(400, "Give the indicator a name and, if it has one, a target of 0 or more.")
-    try:
-        services.add_indicator(current_user, _programme(), form.title.data, form.target.data)
-    except OutcomesError as exc:
-        _fail(exc)
-    db.session.commit()
-    flash("Indicator added.", "success")
-    return redirect(url_for("outcomes.setup"))
+    if form.validate_on_submit():
+        try:
+            services.add_indicator(current_user, programme, form.title.data, form.target.data)
+        except OutcomesError as exc:
+            _refused(form.title, exc)
+        else:
+            db.session.commit()
+            flash("Indicator added.", "success")
+            return redirect(url_for("outcomes.setup") + "#indicators")
+    return _setup_page(_programme_form(programme), programme, indicator_form=form, status=422)
 
 
 @bp.post("/outcomes/networks")
 def add_network():
     form = NetworkForm()
-    if not form.validate_on_submit():
-        abort(400, "Give the network a name.")
-    try:
-        services.create_network(current_user, form.name.data)
-    except OutcomesError as exc:
-        _fail(exc)
-    db.session.commit()
-    flash("Network added.", "success")
-    return redirect(url_for("outcomes.setup") + "#networks")
+    if form.validate_on_submit():
+        try:
+            services.create_network(current_user, form.name.data)
+        except OutcomesError as exc:
+            _refused(form.name, exc)
+        else:
+            db.session.commit()
+            flash("Network added.", "success")
+            return redirect(url_for("outcomes.setup") + "#networks")
+    programme = services.current_programme()
+    return _setup_page(_programme_form(programme), programme, network_form=form, status=422)
 
 
 @bp.post("/outcomes/events/<int:event_id>/network")

@@ -24,9 +24,11 @@ from app.auth.services import AccountError
 from app.events.availability import availability
 from app.events.models import Event, EventKind
 from app.events.services import public_event_or_none
+from app.events.speaker_services import speaker_for_user
 from app.extensions import db, limiter
 from app.formutil import options
 from app.hosts import brief as visit_brief
+from app.hosts.gate import hosted_organisation_id
 from app.hosts.services import HostError
 from app.payments.services import paying_by_bank
 from app.questions import services as questions
@@ -253,6 +255,8 @@ def account():
         live=live,
         labels=services.STATUS_LABELS,
         calendar_settings="feeds.calendar_settings" in current_app.view_functions,
+        hosting=hosted_organisation_id(current_user) is not None,
+        speaker=speaker_for_user(current_user),
     )
 
 

@@ -84,3 +84,64 @@ def test_no_organiser_page_runs_off_a_phone_screen(page):
         cell = page.locator("th", has_text=header).first
         box = cell.bounding_box()
         assert box is not None and box["x"] + box["width"] <= 390, (path, header, box)
+
+
+def _visible_cells_per_row(page, selector: str) -> list[int]:
+    return page.eval_on_selector_all(
+        selector, "rows => rows.map(r => [...r.cells].filter(c => c.offsetParent).length)"
+    )
+
+
+def test_event_day_pages_on_a_phone_keep_their_shape_and_cancel_asks_first(page):
+    seed_demo()
+    db.session.commit()
+    conference = db.session.execute(
+        select(Event).where(Event.slug == "productivity-journey")
+    ).scalar_one()
+    registration = db.session.execute(
+        select(Registration)
+        .where(Registration.event_id == conference.id, Registration.status == "confirmed")
+        .order_by(Registration.id)
+    ).scalars().first()  # fmt: skip
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/auth/login")
+    page.get_by_label("Email").fill("organiser@example.com")
+    page.get_by_label("Password").fill("organiser")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+    # Cancel asks first (the page's own script; the policy blocks inline handlers), and a
+    # "no" cancels nothing.
+    page.goto(f"/organiser/registrations/{registration.id}")
+    cancel = page.locator(
+        f'form[action="/organiser/registrations/{registration.id}/cancel"] button'
+    )
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    cancel.click()
+    page.wait_for_timeout(200)
+    assert asked == ["Cancel this registration? The seat goes to the waiting list."]
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).status == "confirmed"
+    page.once("dialog", lambda dialog: dialog.accept())
+    with page.expect_navigation():
+        cancel.click()
+    db.session.expire_all()
+    assert db.session.get(Registration, registration.id).status == "cancelled"
+
+    # The emails page, now listing the cancellation, stays within the screen.
+    page.goto(f"/organiser/events/{conference.id}/emails")
+    assert page.locator("tbody tr").count() >= 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # Live check-in redraws its table every 5 s: the rows keep the header's columns.
+    page.clock.install()
+    page.goto(f"/organiser/events/{conference.id}/checkin")
+    headers = _visible_cells_per_row(page, "#live-points >> xpath=../thead/tr")
+    assert headers == [3]  # "Starts" sits under the title on a phone
+    assert set(_visible_cells_per_row(page, "#live-points tr")) == {3}
+    with page.expect_response(lambda r: r.url.endswith("/checkin.json")):
+        page.clock.run_for(5_100)
+    page.wait_for_timeout(100)  # the answer drawn
+    assert set(_visible_cells_per_row(page, "#live-points tr")) == {3}
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -191,9 +191,17 @@ def test_excluded_sectors_are_flagged_never_refused(client, login, visit):
     event, host, *_, registration = visit
     login(host)
     url = "/host/visit-loddon/settings"
-    bad = client.post(url, data={"requires_approval": "y", "excluded_sectors": "electronics"})
-    assert bad.status_code == 409 and "not a SIC division" in bad.get_data(as_text=True)
-    assert db.session.get(VisitSettings, event.id).excluded_sectors == ""
+    bad = client.post(url, data={"excluded_sectors": "electronics", "excluded_businesses": "Acme"})
+    # The visit's page again, the rules as typed and the refusal under the field; nothing saved.
+    page = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and "Visitor rules" in page
+    assert re.search(r'is-invalid"[^>]*>electronics</textarea>', page)
+    assert "&#39;electronics&#39; is not a SIC division: give two digits" in page
+    assert ">Acme</textarea>" in page and 'id="requires_approval" >' in page  # unticked as sent
+    db.session.expire_all()
+    settings = db.session.get(VisitSettings, event.id)
+    assert (settings.excluded_sectors, settings.excluded_businesses) == ("", "")
+    assert settings.requires_approval is True
     client.post(url, data={"requires_approval": "y", "excluded_sectors": "26 electronics"})
     page = client.get("/host/visit-loddon").get_data(as_text=True)
     assert "Flagged: sector 26 on your excluded list" in page
@@ -265,3 +273,27 @@ def test_the_demo_host_sees_the_previous_visit_and_its_anonymous_feedback(client
     assert "Pilot a cobot on the packing line." in page  # five answered: enough to show
     assert "Worth the drive." in page
     assert "<strong>1</strong> visitor's business later recorded outcomes" in page
+
+
+def _nav_links(page: str) -> list[str]:
+    return re.findall(r'<a class="nav-link[^"]*" href="([^"]+)"', page)
+
+
+def test_hosts_find_their_visits_in_the_menu_and_on_their_account(client, login, visit):
+    event, host, *_ = visit
+    login(host)
+    for path in ("/me", "/events", "/me/tickets"):
+        assert "/host" in _nav_links(client.get(path).get_data(as_text=True)), path
+    account = client.get("/me").get_data(as_text=True)
+    assert "Site visits you host" in account and 'href="/host"' in account
+    # A colleague who is not a host, and the host once they leave the business, see neither.
+    colleague = make_user(email="cole@loddon.example", organisation=host.organisation)
+    db.session.commit()
+    login(colleague)
+    page = client.get("/me").get_data(as_text=True)
+    assert "/host" not in _nav_links(page) and "Site visits you host" not in page
+    host.organisation_id = make_organisation("Elsewhere Ltd").id
+    db.session.commit()
+    login(host)
+    page = client.get("/me").get_data(as_text=True)
+    assert "/host" not in _nav_links(page) and "Site visits you host" not in page

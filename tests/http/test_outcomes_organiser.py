@@ -260,22 +260,33 @@ def test_networks_and_custom_indicators_from_the_setup_page(client, login, world
     login(world["boss"])
     page = client.get("/organiser/outcomes/setup").get_data(as_text=True)
     token = csrf_token_from(page)
+    indicators_before = len(services.current_programme().indicators)
     assert (
         client.post(
             "/organiser/outcomes/networks", data={"csrf_token": token, "name": "North"}
         ).status_code
         == 302
     )
-    assert (
-        client.post(
-            "/organiser/outcomes/networks", data={"csrf_token": token, "name": "north"}
-        ).status_code
-        == 400
+    # A refusal comes back on the set-up page, in its own form, with what was typed.
+    refused = client.post(
+        "/organiser/outcomes/networks", data={"csrf_token": token, "name": "north"}
     )
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert "There is already a network with that name." in page and 'value="north"' in page
+    empty = {"csrf_token": token, "name": ""}
+    assert client.post("/organiser/outcomes/networks", data=empty).status_code == 422
     indicator = {"csrf_token": token, "title": "Apprentices", "target": "5"}
     assert client.post("/organiser/outcomes/indicators", data=indicator).status_code == 302
-    blank = indicator | {"title": ""}
-    assert client.post("/organiser/outcomes/indicators", data=blank).status_code == 400
+    for bad, message in [({"title": ""}, "This field is required."),
+                         ({"title": "apprentices"}, "already has an indicator with that name"),
+                         ({"target": "-3"}, "Number must be between 0 and")]:  # fmt: skip
+        refused = client.post("/organiser/outcomes/indicators", data=indicator | bad)
+        assert refused.status_code == 422, bad
+        assert message in refused.get_data(as_text=True), bad
+    db.session.expire_all()
+    assert len(services.current_programme().indicators) == indicators_before + 1
+    assert db.session.execute(select(func.count()).select_from(Network)).scalar_one() == 1
     network = db.session.execute(select(Network)).scalar_one()
     event = dated_event(DAY, 9, hours=2)
     db.session.commit()

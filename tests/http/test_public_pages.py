@@ -1,3 +1,4 @@
+import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import insert
@@ -139,3 +140,17 @@ def test_the_event_page_lists_its_published_agendas_speakers(client):
     assert section.index("Bob Able") < section.index("Ann Zephyr")  # by surname
     assert "Anglia Widgets Ltd" in section
     assert "Nobody Scheduled" not in html and "Draft Only" not in html
+
+
+def test_an_error_page_leads_back_to_the_page_before_on_this_site_only(client):
+    def back_link(**headers) -> str | None:
+        page = client.get("/events/no-such-event", headers=headers).get_data(as_text=True)
+        found = re.search(r'<a class="btn btn-journey mt-3" href="([^"]+)">Go back</a>', page)
+        return found and found.group(1)
+
+    assert back_link(Referer="http://localhost/events?day=2") == "/events?day=2"
+    assert back_link(Referer="https://evil.example/events") is None
+    assert back_link(Referer="http://localhost//evil.example/") is None
+    assert back_link(Referer="http://localhost/events/no-such-event") is None  # this very page
+    assert back_link() is None
+    assert "Back to events" in client.get("/events/no-such-event").get_data(as_text=True)

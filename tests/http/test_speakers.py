@@ -192,7 +192,10 @@ def test_speaker_account_edits_its_own_profile_only(client, login):
     db.session.commit()
     login(stranger)
     assert client.get("/me/speaker-profile").status_code == 404
+    assert "/me/speaker-profile" not in client.get("/me").get_data(as_text=True)
     login(owner)
+    account = client.get("/me").get_data(as_text=True)  # where a speaker finds their profile
+    assert 'href="/me/speaker-profile"' in account and 'href="/speakers/ann"' in account
     page = client.get("/me/speaker-profile").get_data(as_text=True)
     assert 'value="Ann"' in page
     response = client.post(

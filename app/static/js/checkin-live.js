@@ -34,7 +34,12 @@
         badge.textContent = "booked";
         title.append(" ", badge);
       }
-      tr.append(title, cell(p.starts_local, "text-nowrap"), cell(p.checked_in, "text-end"), cell(p.expected, "text-end"));
+      // As the page draws it: on a phone the start time sits under the title, not in its column.
+      var under = document.createElement("div");
+      under.className = "d-sm-none small text-body-secondary";
+      under.textContent = p.starts_local;
+      title.append(under);
+      tr.append(title, cell(p.starts_local, "text-nowrap d-none d-sm-table-cell"), cell(p.checked_in, "text-end"), cell(p.expected, "text-end"));
       return tr;
     }));
     var recent = document.getElementById("live-recent");

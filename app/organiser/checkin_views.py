@@ -94,6 +94,9 @@ def attendance_report(event_id: int):
         event=event,
         rows=rows,
         attended=sum(1 for r in rows if r.attended),
+        # Awaiting payment, the benchmark or the host: listed, but not among live check-in's
+        # expected, which counts confirmed places.
+        unconfirmed=sum(1 for r in rows if r.status != "confirmed"),
         over=event.ends_at < utcnow(),
         confirm=ConfirmForm(),
     )

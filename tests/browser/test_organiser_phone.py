@@ -33,12 +33,25 @@ def _organiser_pages(values: dict[str, str]) -> list[str]:
     return sorted(set(pages))
 
 
-def test_no_organiser_page_runs_off_a_phone_screen(page):
+def _demo_conference() -> Event:
     seed_demo()
     db.session.commit()
-    conference = db.session.execute(
+    return db.session.execute(
         select(Event).where(Event.slug == "productivity-journey")
     ).scalar_one()
+
+
+def _organiser_on_a_phone(page) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/auth/login")
+    page.get_by_label("Email").fill("organiser@example.com")
+    page.get_by_label("Password").fill("organiser")
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+
+
+def test_no_organiser_page_runs_off_a_phone_screen(page):
+    conference = _demo_conference()
     workshop = db.session.execute(
         select(AgendaSession)
         .where(AgendaSession.event_id == conference.id, AgendaSession.capacity.is_not(None))
@@ -55,12 +68,7 @@ def test_no_organiser_page_runs_off_a_phone_screen(page):
     }
     pages = _organiser_pages(values)
     assert len(pages) > 20
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.goto("/auth/login")
-    page.get_by_label("Email").fill("organiser@example.com")
-    page.get_by_label("Password").fill("organiser")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    _organiser_on_a_phone(page)
     overflowing = {}
     for path in pages:
         response = page.goto(path)
@@ -94,22 +102,13 @@ def _visible_cells_per_row(page, selector: str) -> list[int]:
 
 
 def test_event_day_pages_on_a_phone_keep_their_shape_and_cancel_asks_first(page):
-    seed_demo()
-    db.session.commit()
-    conference = db.session.execute(
-        select(Event).where(Event.slug == "productivity-journey")
-    ).scalar_one()
+    conference = _demo_conference()
     registration = db.session.execute(
         select(Registration)
         .where(Registration.event_id == conference.id, Registration.status == "confirmed")
         .order_by(Registration.id)
     ).scalars().first()  # fmt: skip
-    page.set_viewport_size({"width": 390, "height": 844})
-    page.goto("/auth/login")
-    page.get_by_label("Email").fill("organiser@example.com")
-    page.get_by_label("Password").fill("organiser")
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state()
+    _organiser_on_a_phone(page)
 
     # Cancel asks first (the page's own script; the policy blocks inline handlers), and a
     # "no" cancels nothing.

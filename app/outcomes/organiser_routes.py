@@ -196,36 +196,46 @@ def setup():
     return _setup_page(form, programme, status=400 if request.method == "POST" else 200)
 
 
+def _added(form, field, add, done: str, section: str):
+    """One of the set-up page's one-line forms: saved, then back to its section; None when
+    refused (the reason under `field`)."""
+    if form.validate_on_submit():
+        try:
+            add()
+        except OutcomesError as exc:
+            _refused(field, exc)
+        else:
+            db.session.commit()
+            flash(done, "success")
+            return redirect(url_for("outcomes.setup") + section)
+    return None
+
+
 @bp.post("/outcomes/indicators")
 def add_indicator():
     programme = _programme()
     form = IndicatorForm()
-    if form.validate_on_submit():
-        try:
-            services.add_indicator(current_user, programme, form.title.data, form.target.data)
-        except OutcomesError as exc:
-            _refused(form.title, exc)
-        else:
-            db.session.commit()
-            flash("Indicator added.", "success")
-            return redirect(url_for("outcomes.setup") + "#indicators")
-    return _setup_page(_programme_form(programme), programme, indicator_form=form, status=422)
+    added = _added(
+        form, form.title,
+        lambda: services.add_indicator(current_user, programme, form.title.data, form.target.data),
+        "Indicator added.", "#indicators",
+    )  # fmt: skip
+    return added or _setup_page(
+        _programme_form(programme), programme, indicator_form=form, status=422
+    )
 
 
 @bp.post("/outcomes/networks")
 def add_network():
     form = NetworkForm()
-    if form.validate_on_submit():
-        try:
-            services.create_network(current_user, form.name.data)
-        except OutcomesError as exc:
-            _refused(form.name, exc)
-        else:
-            db.session.commit()
-            flash("Network added.", "success")
-            return redirect(url_for("outcomes.setup") + "#networks")
+    added = _added(
+        form, form.name, lambda: services.create_network(current_user, form.name.data),
+        "Network added.", "#networks",
+    )  # fmt: skip
     programme = services.current_programme()
-    return _setup_page(_programme_form(programme), programme, network_form=form, status=422)
+    return added or _setup_page(
+        _programme_form(programme), programme, network_form=form, status=422
+    )
 
 
 @bp.post("/outcomes/events/<int:event_id>/network")

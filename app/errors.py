@@ -44,7 +44,10 @@ def wants_json() -> bool:
 def _page_before() -> str | None:
     """The page of this site the person came from (say, the form that was refused), to go
     back to; None when they came from elsewhere or from this very address."""
-    parts = urlsplit(request.referrer or "")
+    try:
+        parts = urlsplit(request.referrer or "")
+    except ValueError:  # a Referer no browser sends ("http://[x/"): no way back, not a 500
+        return None
     if parts.netloc != request.host:
         return None
     back = local_path(parts.path + (f"?{parts.query}" if parts.query else ""))

@@ -152,5 +152,6 @@ def test_an_error_page_leads_back_to_the_page_before_on_this_site_only(client):
     assert back_link(Referer="https://evil.example/events") is None
     assert back_link(Referer="http://localhost//evil.example/") is None
     assert back_link(Referer="http://localhost/events/no-such-event") is None  # this very page
+    assert back_link(Referer="http://[localhost/events") is None  # not a URL at all
     assert back_link() is None
     assert "Back to events" in client.get("/events/no-such-event").get_data(as_text=True)
